@@ -1,0 +1,205 @@
+"""Configuration: defaults, the TOML config file, and where data lives.
+
+Precedence, highest first: command-line flags, ``LOOKOUT_DATA_DIR`` (data dir
+only), the config file, built-in defaults. The config file is ``--config FILE``
+or, when it exists, ``config.toml`` in the platform's user config dir.
+
+Example ``config.toml``::
+
+    data_dir = "~/lookout-data"
+
+    [proxy]
+    port = 8787
+    connect_timeout = "10s"
+    read_timeout = "10m"
+
+    [upstreams]
+    mylab = "http://10.0.0.5:8000"
+
+    [retention]
+    calls = "30d"
+    payloads = "7d"
+    max_db_mb = 1024
+
+    [prices."my-finetune"]
+    input = 0.30      # USD per 1M tokens
+    output = 1.20
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from lookout.core.clock import parse_duration
+
+APP_NAME = "lookout"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a message meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    connect_timeout_s: float = 10.0
+    # Reasoning models can think for minutes before the first byte.
+    read_timeout_s: float = 600.0
+    capture_limit_bytes: int = 1024 * 1024
+    shutdown_grace_s: float = 10.0
+    queue_max_records: int = 10_000
+    queue_max_body_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    calls_max_age_s: float = 30 * 86400.0
+    payloads_max_age_s: float = 7 * 86400.0
+    max_db_bytes: int = 1024 * 1024 * 1024
+    interval_s: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path
+    proxy: ProxySettings = field(default_factory=ProxySettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    upstreams: Mapping[str, str] = field(default_factory=dict)  # user additions/overrides
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "lookout.db"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def load_config(
+    config_file: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    upstreams: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the effective configuration. Raises ConfigError with a readable message."""
+    raw = _read_toml(Path(config_file).expanduser() if config_file else None)
+    _reject_unknown(raw, {"data_dir", "proxy", "upstreams", "retention", "prices"}, "top level")
+    chosen_dir = data_dir or os.environ.get("LOOKOUT_DATA_DIR") or raw.get("data_dir")
+    config = Config(
+        data_dir=Path(chosen_dir).expanduser() if chosen_dir else default_data_dir(),
+        proxy=_proxy_settings(_table(raw, "proxy")),
+        retention=_retention_settings(_table(raw, "retention")),
+        upstreams={**_string_table(_table(raw, "upstreams"), "upstreams"), **(upstreams or {})},
+        prices=_prices(_table(raw, "prices")),
+    )
+    return config
+
+
+def with_proxy(config: Config, **changes: Any) -> Config:
+    """A copy of ``config`` with some proxy settings replaced (CLI flags)."""
+    return replace(config, proxy=replace(config.proxy, **changes))
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        path = default_config_file()
+        if not path.exists():
+            return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _table(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)} in {where}; known: {', '.join(sorted(allowed))}"
+        )
+
+
+def _seconds(value: Any, name: str) -> float:
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _proxy_settings(raw: dict[str, Any]) -> ProxySettings:
+    keys = {"host", "port", "connect_timeout", "read_timeout", "capture_limit_kb", "shutdown_grace"}
+    _reject_unknown(raw, keys, "[proxy]")
+    base = ProxySettings()
+    return ProxySettings(
+        host=str(raw.get("host", base.host)),
+        port=_positive_int(raw.get("port", base.port), "proxy.port"),
+        connect_timeout_s=_seconds(raw.get("connect_timeout", base.connect_timeout_s), "proxy.connect_timeout"),
+        read_timeout_s=_seconds(raw.get("read_timeout", base.read_timeout_s), "proxy.read_timeout"),
+        capture_limit_bytes=1024
+        * _positive_int(raw.get("capture_limit_kb", base.capture_limit_bytes // 1024), "proxy.capture_limit_kb"),
+        shutdown_grace_s=_seconds(raw.get("shutdown_grace", base.shutdown_grace_s), "proxy.shutdown_grace"),
+    )
+
+
+def _retention_settings(raw: dict[str, Any]) -> RetentionSettings:
+    _reject_unknown(raw, {"calls", "payloads", "max_db_mb", "interval"}, "[retention]")
+    base = RetentionSettings()
+    return RetentionSettings(
+        calls_max_age_s=_seconds(raw.get("calls", base.calls_max_age_s), "retention.calls"),
+        payloads_max_age_s=_seconds(raw.get("payloads", base.payloads_max_age_s), "retention.payloads"),
+        max_db_bytes=1024 * 1024 * _positive_int(raw.get("max_db_mb", 1024), "retention.max_db_mb"),
+        interval_s=_seconds(raw.get("interval", base.interval_s), "retention.interval"),
+    )
+
+
+def _string_table(raw: dict[str, Any], name: str) -> dict[str, str]:
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"[{name}] {key} must be a string, got {value!r}")
+    return dict(raw)
+
+
+def _prices(raw: dict[str, Any]) -> dict[str, dict[str, float]]:
+    allowed = {"input", "output", "cached_input", "cache_write"}
+    prices: dict[str, dict[str, float]] = {}
+    for model, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f'[prices."{model}"] must be a table of USD per 1M tokens')
+        _reject_unknown(entry, allowed, f'[prices."{model}"]')
+        if "input" not in entry or "output" not in entry:
+            raise ConfigError(f'[prices."{model}"] needs both input and output (USD per 1M tokens)')
+        try:
+            prices[model] = {key: float(value) for key, value in entry.items()}
+        except (TypeError, ValueError):
+            raise ConfigError(f'[prices."{model}"] values must be numbers') from None
+    return prices

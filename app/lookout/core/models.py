@@ -1,0 +1,146 @@
+"""Domain dataclasses shared by the proxy, the parsers, the recorder and the store.
+
+Three shapes, in the order a call flows through Lookout:
+
+* :class:`Exchange` is what the proxy captured: raw bytes and timings. It holds
+  unredacted content, so it only ever lives in memory (engine and recorder).
+* :class:`ParsedCall` is what a provider parser read out of an exchange.
+* :class:`CallRow` is one row of the ``calls`` table: metadata only, safe to store.
+
+Stdlib only: this module is imported by every other layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Outcome = Literal["ok", "error", "client_aborted", "upstream_unreachable", "upstream_timeout"]
+OUTCOMES: tuple[Outcome, ...] = (
+    "ok",
+    "error",
+    "client_aborted",
+    "upstream_unreachable",
+    "upstream_timeout",
+)
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts, normalised across providers. ``None`` means unknown, never zero.
+
+    ``input_tokens`` is the *whole* prompt: uncached + cache reads + cache writes.
+    (OpenAI and Gemini report it that way; Anthropic reports the three parts
+    separately, and its parser adds them up.) ``cached_tokens`` is the cache-read
+    part of it and ``cache_write_tokens`` the cache-creation part.
+    ``output_tokens`` includes ``reasoning_tokens``.
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(slots=True)
+class ProviderError:
+    """An error as the provider described it: its type, code and message text.
+
+    ``message`` is raw provider text and may quote the user's prompt, so it must
+    be redacted before it is stored anywhere.
+    """
+
+    type: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One proxied HTTP exchange as captured by the proxy. Memory only: never stored.
+
+    Bodies are the captured copies, capped in size (``*_truncated`` tells when the
+    cap was hit); ``*_bytes`` are the true sizes on the wire. ``response_body`` is
+    as received, i.e. still compressed when ``response_encoding`` is gzip/br/deflate.
+    ``chunk_marks`` holds ``(cumulative raw bytes, ms since start)`` per chunk
+    received from the upstream, so parsers' byte offsets can be turned into times.
+    """
+
+    id: str
+    started_at: float  # epoch seconds
+    upstream: str
+    method: str
+    path: str  # path below the upstream prefix, e.g. "/v1/chat/completions"
+    request_content_type: str | None = None
+    request_body: bytes = b""
+    request_truncated: bool = False
+    request_bytes: int = 0
+    status_code: int | None = None
+    response_content_type: str | None = None
+    response_encoding: str | None = None
+    response_body: bytes = b""
+    response_truncated: bool = False
+    response_bytes: int = 0
+    chunk_marks: list[tuple[int, float]] = field(default_factory=list)
+    latency_ms: float | None = None
+    outcome: Outcome = "ok"
+    network_error: str | None = None  # Lookout's own description of a transport failure
+    trace_id: str | None = None
+    session_id: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedCall:
+    """What a provider parser extracted from an exchange. Pure data, no IO.
+
+    ``first_content_offset`` is the offset in the *decoded* response body just past
+    the first event/chunk that carries generated content (text, tool call, image,
+    embedding...). The recorder maps it to a time with the exchange's chunk marks
+    to get TTFT. ``None`` when there was no content.
+    """
+
+    provider: str | None = None  # wire format family: openai | anthropic | gemini | ollama
+    operation: str | None = None  # chat | responses | completion | embeddings | image | ...
+    model: str | None = None
+    response_model: str | None = None
+    streamed: bool = False
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    error: ProviderError | None = None
+    first_content_offset: int | None = None
+
+
+@dataclass(slots=True)
+class CallRow:
+    """One row of the ``calls`` table. Metadata only: it holds no prompt or response text."""
+
+    id: str
+    started_at: str  # ISO-8601 UTC with milliseconds, e.g. 2026-11-28T20:32:26.123Z
+    upstream: str
+    provider: str | None
+    operation: str | None
+    endpoint: str
+    method: str
+    model: str | None
+    response_model: str | None
+    streamed: bool
+    status_code: int | None
+    outcome: Outcome
+    finish_reason: str | None
+    error_type: str | None
+    error_code: str | None
+    error_group_id: str | None
+    latency_ms: float | None
+    ttft_ms: float | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_tokens: int | None
+    cache_write_tokens: int | None
+    reasoning_tokens: int | None
+    cost_usd: float | None
+    price_version: str | None  # which price table priced it, so history can be re-priced
+    trace_id: str | None
+    session_id: str | None
+    request_bytes: int
+    response_bytes: int

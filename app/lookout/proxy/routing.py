@@ -1,0 +1,85 @@
+"""Upstream presets and the ``/<upstream>/<path>`` routing rule.
+
+A preset's base URL is the provider's address *without* its API version, so an
+SDK's base URL changes only in its scheme and host part::
+
+    https://api.openai.com/v1  ->  http://127.0.0.1:8787/openai/v1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from yarl import URL
+
+PRESETS: Mapping[str, str] = {
+    "openai": "https://api.openai.com",
+    "anthropic": "https://api.anthropic.com",
+    "gemini": "https://generativelanguage.googleapis.com",
+    "mistral": "https://api.mistral.ai",
+    "groq": "https://api.groq.com/openai",
+    "deepseek": "https://api.deepseek.com",
+    "openrouter": "https://openrouter.ai/api",
+    "nanogpt": "https://nano-gpt.com/api",
+    "ollama": "http://127.0.0.1:11434",
+    "lmstudio": "http://127.0.0.1:1234",
+    "vllm": "http://127.0.0.1:8000",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    upstream: str
+    path: str  # below the upstream prefix, always starting with "/"
+    url: URL  # full upstream URL, query string included
+
+
+class Router:
+    """Maps an incoming path to an upstream URL. Built once; lookups are dict hits."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        merged = {**PRESETS, **(overrides or {})}
+        self._bases = {name: base.rstrip("/") for name, base in merged.items()}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._bases)
+
+    def base_url(self, name: str) -> str | None:
+        return self._bases.get(name)
+
+    def resolve(self, raw_path: str, query_string: str) -> Route | None:
+        """The route for ``/<upstream>/<rest>``, or None if the upstream is unknown.
+
+        ``raw_path`` must be the still-encoded path so percent-escapes go upstream as sent.
+        """
+        name, slash, rest = raw_path.lstrip("/").partition("/")
+        base = self._bases.get(name)
+        if base is None:
+            return None
+        path = slash + rest if slash else "/"
+        target = base + path + ("?" + query_string if query_string else "")
+        return Route(upstream=name, path=path, url=URL(target, encoded=True))
+
+
+def parse_upstream_flags(flags: Iterable[str]) -> dict[str, str]:
+    """Parse repeated ``--upstream NAME=URL`` values. Raises ValueError naming the bad one."""
+    result: dict[str, str] = {}
+    for flag in flags:
+        name, sep, url = flag.partition("=")
+        name = name.strip()
+        if not sep or not name or "/" in name:
+            raise ValueError(f"--upstream expects NAME=URL, e.g. mylab=http://10.0.0.5:8000; got {flag!r}")
+        result[name] = validate_base_url(url.strip(), name)
+    return result
+
+
+def validate_base_url(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"upstream {name!r}: {url!r} is not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise ValueError(f"upstream {name!r}: base URL must not have a query or fragment")
+    return url

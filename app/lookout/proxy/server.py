@@ -1,0 +1,262 @@
+"""The forwarding proxy: route, forward, stream back, time it, hand off a record.
+
+This is the hot path. Per call it does routing, header filtering, a capped copy
+of each body and a handful of timestamps; everything else (parsing, cost,
+storage) happens in the recorder process. The finished :class:`Exchange` goes to
+a ``sink`` that must never block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from time import perf_counter
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from lookout import __version__
+from lookout.core.config import ProxySettings
+from lookout.core.models import Exchange
+from lookout.proxy.capture import BodyCapture, TimedCapture
+from lookout.proxy.errors import error_response, unknown_upstream_response
+from lookout.proxy.routing import Route, Router
+from lookout.proxy.security import refusal_reason
+from lookout.proxy.tracing import trace_ids
+
+Sink = Callable[[Exchange], None]
+
+# RFC 9110 §7.6.1 connection-specific headers, plus the non-standard proxy-connection.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Headers aiohttp's client would add on its own; skipped unless the caller sent them.
+AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+STATUS_PATH = "_lookout"
+# Small request bodies are read whole (one write upstream, no chunked encoding);
+# larger ones stream. aiohttp's BaseRequest.read() refuses more than 1 MiB anyway.
+WHOLE_BODY_MAX = 256 * 1024
+
+
+class ProxyServer:
+    """Owns the upstream client session and the request handler."""
+
+    def __init__(self, settings: ProxySettings, router: Router, sink: Sink) -> None:
+        self.settings = settings
+        self.router = router
+        self._sink = sink
+        self._session: aiohttp.ClientSession | None = None
+        self.started_at = time.time()
+        self.stats_provider: Callable[[], dict[str, int]] = dict
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=True)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # bytes pass through exactly as the upstream sent them
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                connect=self.settings.connect_timeout_s,
+                sock_read=self.settings.read_timeout_s,
+            ),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        reason = refusal_reason(request.headers)
+        if reason is not None:
+            return error_response(403, reason, "request_refused")
+        route = self.router.resolve(request.rel_url.raw_path, request.rel_url.raw_query_string)
+        if route is None:
+            if request.rel_url.raw_path.strip("/").split("/")[0] == STATUS_PATH:
+                return self._status_response()
+            return unknown_upstream_response(request.rel_url.raw_path, self.router.names)
+        return await self._forward(request, route)
+
+    def _status_response(self) -> web.Response:
+        return web.json_response(
+            {
+                "lookout": __version__,
+                "uptime_s": round(time.time() - self.started_at, 1),
+                "upstreams": {name: self.router.base_url(name) for name in self.router.names},
+                **self.stats_provider(),
+            }
+        )
+
+    async def _forward(self, request: web.BaseRequest, route: Route) -> web.StreamResponse:
+        assert self._session is not None, "ProxyServer.start() was not awaited"
+        t0 = perf_counter()
+        trace_id, session_id = trace_ids(request.headers)
+        exchange = Exchange(
+            id=uuid.uuid4().hex,
+            started_at=time.time(),
+            upstream=route.upstream,
+            method=request.method,
+            path=route.path,
+            request_content_type=request.headers.get("Content-Type"),
+            trace_id=trace_id,
+            session_id=session_id,
+            outcome="error",  # until the body has been relayed in full
+        )
+        sent = BodyCapture(self.settings.capture_limit_bytes)
+        received = TimedCapture(self.settings.capture_limit_bytes, t0)
+        response: web.StreamResponse | None = None
+        try:
+            headers, skip = upstream_headers(request.headers)
+            data = await self._request_body(request, sent)
+            async with self._session.request(
+                request.method,
+                route.url,
+                headers=headers,
+                data=data,
+                allow_redirects=False,
+                skip_auto_headers=skip,
+            ) as upstream:
+                exchange.status_code = upstream.status
+                exchange.response_content_type = upstream.headers.get("Content-Type")
+                exchange.response_encoding = upstream.headers.get("Content-Encoding")
+                response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+                response.headers.extend(downstream_headers(upstream.headers))
+                await response.prepare(request)
+                await relay_body(upstream, response, received, exchange)
+            await response.write_eof()
+            return response
+        except asyncio.CancelledError:
+            exchange.outcome = "client_aborted"
+            raise
+        except ClientGone:
+            exchange.outcome = "client_aborted"
+            return response if response is not None else web.Response(status=499)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return self._upstream_failure(request, exchange, route, response, exc)
+        except Exception as exc:  # a bug of ours must not take the user's call down silently
+            exchange.network_error = f"lookout internal error: {type(exc).__name__}"
+            return error_response(502, exchange.network_error, "lookout_internal_error")
+        finally:
+            exchange.latency_ms = (perf_counter() - t0) * 1000.0
+            _finish_captures(exchange, sent, received)
+            self._sink(exchange)
+
+    async def _request_body(
+        self, request: web.BaseRequest, capture: BodyCapture
+    ) -> bytes | AsyncIterator[bytes] | None:
+        if not request.body_exists:
+            return None
+        length = request.content_length
+        if length is not None and length <= min(capture.limit, WHOLE_BODY_MAX):
+            body = await request.read()
+            capture.add(body)
+            return body
+        return _teed(request, capture)
+
+    def _upstream_failure(
+        self,
+        request: web.BaseRequest,
+        exchange: Exchange,
+        route: Route,
+        response: web.StreamResponse | None,
+        exc: BaseException,
+    ) -> web.StreamResponse:
+        timed_out = isinstance(exc, TimeoutError)
+        exchange.outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
+        if response is not None:
+            # Headers are already out: the only honest signal left is a broken
+            # connection, so the client sees a truncated body rather than a clean end.
+            exchange.outcome = "upstream_timeout" if timed_out else "error"
+            exchange.network_error = _describe(exc, route, mid_response=True)
+            if request.transport is not None:
+                request.transport.close()
+            return response
+        exchange.network_error = _describe(exc, route, mid_response=False)
+        if timed_out:
+            return error_response(504, exchange.network_error, "upstream_timeout")
+        return error_response(502, exchange.network_error, "upstream_unreachable")
+
+
+async def relay_body(
+    upstream: aiohttp.ClientResponse,
+    response: web.StreamResponse,
+    capture: TimedCapture,
+    exchange: Exchange,
+) -> None:
+    """Write each upstream chunk to the client the moment it arrives."""
+    async for chunk in upstream.content.iter_any():
+        capture.add(chunk)
+        try:
+            await response.write(chunk)
+        except ConnectionResetError:
+            raise ClientGone from None
+    exchange.outcome = "ok"
+
+
+class ClientGone(Exception):
+    """The client closed its connection while the response was being relayed."""
+
+
+async def _teed(request: web.BaseRequest, capture: BodyCapture) -> AsyncIterator[bytes]:
+    async for chunk in request.content.iter_any():
+        capture.add(chunk)
+        yield chunk
+
+
+def upstream_headers(incoming: CIMultiDictProxy[str]) -> tuple[CIMultiDict[str], list[str]]:
+    """Headers to send upstream, and aiohttp's auto-headers to suppress."""
+    drop = _connection_tokens(incoming)
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, value in incoming.items():
+        lower = name.lower()
+        if lower in drop or lower == "host" or lower.startswith("x-lookout-"):
+            continue
+        headers.add(name, value)
+    skip = [name for name in AUTO_HEADERS if name not in incoming]
+    return headers, skip
+
+
+def downstream_headers(upstream: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+    drop = _connection_tokens(upstream)
+    return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
+
+
+def _connection_tokens(headers: CIMultiDictProxy[str]) -> frozenset[str]:
+    listed = headers.get("Connection")
+    if not listed:
+        return HOP_BY_HOP
+    return HOP_BY_HOP | {token.strip().lower() for token in listed.split(",")}
+
+
+def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCapture) -> None:
+    exchange.request_body = sent.body()
+    exchange.request_bytes = sent.size
+    exchange.request_truncated = sent.truncated
+    exchange.response_body = received.body()
+    exchange.response_bytes = received.size
+    exchange.response_truncated = received.truncated
+    exchange.chunk_marks = received.marks
+
+
+def _describe(exc: BaseException, route: Route, *, mid_response: bool) -> str:
+    target = f"upstream {route.upstream!r} ({route.url.scheme}://{route.url.host}:{route.url.port})"
+    when = " mid-response" if mid_response else ""
+    if isinstance(exc, TimeoutError):
+        return f"{target} timed out{when}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {target}: {exc.os_error.strerror or exc.os_error}"
+    return f"{target} failed{when}: {type(exc).__name__}"

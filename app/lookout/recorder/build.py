@@ -1,0 +1,115 @@
+"""Turns a captured :class:`Exchange` into a storable :class:`CallRow`.
+
+Decodes the captured response, runs the provider parser, derives the outcome,
+TTFT and cost. Pure apart from the price table it is given; runs in the
+recorder process, never on the proxy's hot path. The row holds metadata only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lookout.analysis.cost import PriceTable
+from lookout.core.clock import iso_utc
+from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall
+from lookout.providers import parse_exchange
+from lookout.recorder.decode import decode_body, offset_time
+
+log = logging.getLogger(__name__)
+
+# Local servers run the user's own hardware: only prices the user configured apply.
+LOCAL_UPSTREAMS = frozenset({"ollama", "lmstudio", "vllm"})
+_DECODED_LIMIT_FACTOR = 8
+
+
+class RowBuilder:
+    def __init__(self, prices: PriceTable, capture_limit: int) -> None:
+        self._prices = prices
+        self._decoded_limit = capture_limit * _DECODED_LIMIT_FACTOR
+
+    def build(self, exchange: Exchange) -> CallRow:
+        decoded = decode_body(
+            exchange.response_body, exchange.response_encoding, exchange.chunk_marks, self._decoded_limit
+        )
+        try:
+            parsed = parse_exchange(
+                method=exchange.method,
+                path=exchange.path,
+                request_body=exchange.request_body,
+                status_code=exchange.status_code,
+                response_content_type=exchange.response_content_type,
+                response_body=decoded.body,
+                response_truncated=exchange.response_truncated or not decoded.complete,
+            )
+        except Exception as exc:  # a parser bug must cost one call's details, not the recorder
+            # Only the exception's type is logged: its text could quote the body.
+            log.warning(
+                "parser failed on a call to %s (%s); storing timing only",
+                exchange.upstream,
+                type(exc).__name__,
+            )
+            parsed = ParsedCall()
+        ttft = None
+        if parsed.first_content_offset is not None:
+            ttft = offset_time(decoded.marks, parsed.first_content_offset)
+        cost, price_version = self._cost(exchange.upstream, parsed)
+        error = parsed.error
+        return CallRow(
+            id=exchange.id,
+            started_at=iso_utc(exchange.started_at),
+            upstream=exchange.upstream,
+            provider=parsed.provider,
+            operation=parsed.operation,
+            endpoint=exchange.path,
+            method=exchange.method,
+            model=parsed.model,
+            response_model=parsed.response_model,
+            streamed=parsed.streamed,
+            status_code=exchange.status_code,
+            outcome=outcome_of(exchange, parsed),
+            finish_reason=parsed.finish_reason,
+            error_type=error.type if error else network_error_type(exchange),
+            error_code=error.code if error else network_error_code(exchange),
+            error_group_id=None,
+            latency_ms=exchange.latency_ms,
+            ttft_ms=ttft,
+            input_tokens=parsed.usage.input_tokens,
+            output_tokens=parsed.usage.output_tokens,
+            cached_tokens=parsed.usage.cached_tokens,
+            cache_write_tokens=parsed.usage.cache_write_tokens,
+            reasoning_tokens=parsed.usage.reasoning_tokens,
+            cost_usd=cost,
+            price_version=price_version,
+            trace_id=exchange.trace_id,
+            session_id=exchange.session_id,
+            request_bytes=exchange.request_bytes,
+            response_bytes=exchange.response_bytes,
+        )
+
+    def _cost(self, upstream: str, parsed: ParsedCall) -> tuple[float | None, str | None]:
+        prices = self._prices if upstream not in LOCAL_UPSTREAMS else self._prices.user_only()
+        for model in (parsed.response_model, parsed.model):
+            cost = prices.price(model, parsed.usage)
+            if cost is not None:
+                return cost, prices.version
+        return None, None
+
+
+def outcome_of(exchange: Exchange, parsed: ParsedCall) -> Outcome:
+    """The proxy's view of the call, upgraded to ``error`` when the provider said so."""
+    if exchange.outcome != "ok":
+        return exchange.outcome
+    failed = (exchange.status_code or 0) >= 400 or parsed.error is not None
+    return "error" if failed else "ok"
+
+
+def network_error_type(exchange: Exchange) -> str | None:
+    return "network" if exchange.network_error else None
+
+
+def network_error_code(exchange: Exchange) -> str | None:
+    if not exchange.network_error:
+        return None
+    if exchange.outcome == "error":
+        return "upstream_disconnected"
+    return exchange.outcome

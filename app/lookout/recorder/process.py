@@ -1,0 +1,99 @@
+"""The recorder process: receive exchanges, build rows, write batches, purge on schedule.
+
+It is the only writer of ``lookout.db``. Rows are written at least every
+``FLUSH_S`` seconds (records show up within 2 s of a call's end) or once a batch
+is full. It stops, after flushing, on a ``stop`` message or when the engine's
+end of the pipe closes (the engine died): a ``kill -9`` of either process loses
+at most the unflushed batch, and SQLite's WAL keeps the file consistent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections import Counter
+from multiprocessing.connection import Connection
+from typing import Any
+
+from lookout.analysis.cost import PriceTable
+from lookout.core.config import Config
+from lookout.core.models import CallRow
+from lookout.recorder.build import RowBuilder
+from lookout.store.db import open_writer
+from lookout.store.retention import RetentionPolicy, purge
+from lookout.store.writer import CallWriter
+
+log = logging.getLogger(__name__)
+
+FLUSH_S = 0.25
+BATCH_ROWS = 500
+
+
+def recorder_main(conn: Connection, config: Config) -> None:
+    """Entry point of the recorder process (spawned by :class:`RecorderLink`)."""
+    # Ctrl-C reaches the whole process group; the engine decides when we stop,
+    # so that it can flush us last.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.umask(0o077)
+    logging.basicConfig(level=logging.INFO, format="lookout recorder: %(message)s")
+    Recorder(config).run(conn)
+
+
+class Recorder:
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._db = open_writer(config.data_dir)
+        self._writer = CallWriter(self._db)
+        self._builder = RowBuilder(PriceTable.load(config.prices), config.proxy.capture_limit_bytes)
+        self._policy = RetentionPolicy(
+            calls_max_age_s=config.retention.calls_max_age_s,
+            payloads_max_age_s=config.retention.payloads_max_age_s,
+            max_db_bytes=config.retention.max_db_bytes,
+        )
+        self._rows: list[CallRow] = []
+        self._counters: Counter[str] = Counter()
+        self._next_purge = 0.0  # at start-up
+
+    def run(self, conn: Connection) -> None:
+        last_flush = time.monotonic()
+        try:
+            while True:
+                wait = max(0.0, FLUSH_S - (time.monotonic() - last_flush))
+                if conn.poll(wait) and not self._handle(conn.recv()):
+                    break
+                if time.monotonic() - last_flush >= FLUSH_S or len(self._rows) >= BATCH_ROWS:
+                    self._flush()
+                    last_flush = time.monotonic()
+                    self._purge_if_due()
+        except EOFError:
+            log.info("engine went away; flushing and exiting")
+        finally:
+            self._flush()
+            self._writer.close()
+
+    def _handle(self, message: tuple[str, Any]) -> bool:
+        kind, payload = message
+        if kind == "calls":
+            self._rows.extend(self._builder.build(exchange) for exchange in payload)
+        elif kind == "counters":
+            self._counters.update(payload)
+        return kind != "stop"
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_calls(self._rows)
+            self._rows = []
+        if self._counters:
+            self._writer.add_counters(self._counters)
+            self._counters = Counter()
+
+    def _purge_if_due(self) -> None:
+        now = time.time()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + self._config.retention.interval_s
+        result = purge(self._db, self._policy, now=now)
+        log.info("retention purge: %s", result)

@@ -1,0 +1,57 @@
+"""Routing: presets, overrides, path and query handling, --upstream parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from lookout.proxy.routing import PRESETS, Router, parse_upstream_flags
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "query", "expected"),
+    [
+        ("/openai/v1/chat/completions", "", "https://api.openai.com/v1/chat/completions"),
+        ("/anthropic/v1/messages", "beta=true", "https://api.anthropic.com/v1/messages?beta=true"),
+        (
+            "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+            "alt=sse",
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+        ),
+        ("/groq/v1/chat/completions", "", "https://api.groq.com/openai/v1/chat/completions"),
+        ("/openrouter/v1/models", "", "https://openrouter.ai/api/v1/models"),
+        ("/ollama/api/chat", "", "http://127.0.0.1:11434/api/chat"),
+        ("/openai", "", "https://api.openai.com/"),
+        # percent-escapes and odd query strings go upstream exactly as sent
+        ("/openai/v1/files/a%2Fb", "x=%20y&z", "https://api.openai.com/v1/files/a%2Fb?x=%20y&z"),
+    ],
+)
+def test_presets_route_to_provider_urls(raw_path: str, query: str, expected: str) -> None:
+    route = Router().resolve(raw_path, query)
+    assert route is not None
+    assert str(route.url) == expected
+    assert route.upstream == raw_path.split("/")[1]
+
+
+def test_every_documented_preset_exists() -> None:
+    documented = {"openai", "anthropic", "gemini", "mistral", "groq", "deepseek", "openrouter",
+                  "nanogpt", "ollama", "lmstudio", "vllm"}
+    assert documented <= set(PRESETS)
+
+
+def test_unknown_upstream_resolves_to_none() -> None:
+    assert Router().resolve("/nope/v1/chat", "") is None
+    assert Router().resolve("/", "") is None
+
+
+def test_overrides_add_and_replace_presets() -> None:
+    router = Router({"openai": "http://127.0.0.1:9/base/", "lab": "http://10.1.2.3:8000"})
+    route = router.resolve("/openai/v1/x", "")
+    assert route is not None and str(route.url) == "http://127.0.0.1:9/base/v1/x"
+    assert "lab" in router.names
+
+
+def test_parse_upstream_flags() -> None:
+    assert parse_upstream_flags(["lab=http://localhost:8000"]) == {"lab": "http://localhost:8000"}
+    for bad in ["lab", "=http://x", "lab=ftp://x", "lab=http://x?y=1", "a/b=http://x"]:
+        with pytest.raises(ValueError, match="upstream"):
+            parse_upstream_flags([bad])
