@@ -78,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="output file (default: standard output)")
 
     purge = command("purge", "apply retention now: delete old calls (and payloads)")
-    purge.add_argument("--older-than", help="delete calls older than this, e.g. 7d (default: the retention setting)")
+    purge.add_argument(
+        "--older-than",
+        help="delete calls older than this, e.g. 7d (default: the retention setting)",
+    )
     purge.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
 
     demo = command("demo", "fill the database with realistic traffic from a built-in fake provider")
@@ -87,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="proxy port (default: any free port)")
 
     bench = command("bench", "measure the proxy's added latency and throughput against a direct connection")
-    bench.add_argument("--requests", type=int, default=1000, help="requests per latency series (default 1000)")
-    bench.add_argument("--seconds", type=float, default=5.0, help="duration of each throughput run (default 5)")
+    bench.add_argument(
+        "--requests", type=int, default=1000, help="requests per latency series (default 1000)"
+    )
+    bench.add_argument(
+        "--seconds", type=float, default=5.0, help="duration of each throughput run (default 5)"
+    )
     bench.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
@@ -97,7 +104,10 @@ def _add_proxy_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8787)")
     parser.add_argument(
-        "--upstream", action="append", default=[], metavar="NAME=URL",
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
         help="add or override an upstream; repeatable",
     )
 
@@ -105,7 +115,11 @@ def _add_proxy_flags(parser: argparse.ArgumentParser) -> None:
 def _config_for(args: argparse.Namespace) -> Config:
     upstreams = parse_upstream_flags(getattr(args, "upstream", []) or [])
     config = load_config(args.config, args.data_dir, upstreams)
-    changes = {k: v for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None))) if v is not None}
+    changes = {
+        k: v
+        for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None)))
+        if v is not None
+    }
     return with_proxy(config, **changes) if changes else config
 
 
@@ -125,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"lookout: error: {exc}", file=sys.stderr)
         return 2
+    except FileNotFoundError as exc:  # e.g. no database yet: the message says what to do
+        print(f"lookout: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

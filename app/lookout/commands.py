@@ -13,13 +13,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TextIO
 
 from lookout import __version__
 from lookout.core.clock import now, parse_duration, since_iso
 from lookout.core.config import Config, ConfigError
 from lookout.proxy.security import is_loopback_bind
-from lookout.report_text import stats_table
+from lookout.terminal import stats_table
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
@@ -43,8 +44,11 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     try:
         return asyncio.run(serve_until_signalled(config, ready))
     except OSError as exc:
-        print(f"lookout: error: cannot listen on {config.proxy.host}:{config.proxy.port}: "
-              f"{exc.strerror or exc}. Is another Lookout running? Use --port.", file=sys.stderr)
+        print(
+            f"lookout: error: cannot listen on {config.proxy.host}:{config.proxy.port}: "
+            f"{exc.strerror or exc}. Is another Lookout running? Use --port.",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -52,7 +56,8 @@ def run_stats(args: argparse.Namespace, config: Config) -> int:
     from lookout.store.db import open_reader
     from lookout.store.queries import model_stats
 
-    rows = model_stats(open_reader(config.data_dir), since_iso=since_iso(args.since))
+    since = since_iso(args.since)  # validate the flags before touching the database
+    rows = model_stats(open_reader(config.data_dir), since_iso=since)
     if args.format == "json":
         print(json.dumps([asdict(row) for row in rows], indent=2))
     else:
@@ -64,9 +69,10 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     from lookout.store.db import open_reader
     from lookout.store.export import export_calls
 
+    since = since_iso(args.since)
     db = open_reader(config.data_dir)
     with _output(args.out) as out:
-        count = export_calls(db, out, fmt=args.format, since_iso=since_iso(args.since))
+        count = export_calls(db, out, fmt=args.format, since_iso=since)
     if args.out:
         print(f"exported {count} calls to {args.out}", file=sys.stderr)
     return 0
@@ -84,8 +90,10 @@ def run_purge(args: argparse.Namespace, config: Config) -> int:
     )
     result = purge(open_writer(config.data_dir), policy, now=now(), dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"{verb} {result.calls_deleted} calls ({result.calls_by_age} by age, "
-          f"{result.calls_by_size} over the size cap) and {result.payloads_deleted} payloads")
+    print(
+        f"{verb} {result.calls_deleted} calls ({result.calls_by_age} by age, "
+        f"{result.calls_by_size} over the size cap) and {result.payloads_deleted} payloads"
+    )
     return 0
 
 
@@ -95,14 +103,20 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
 
     install_event_loop_policy()
     duration = parse_duration(args.duration)
-    summary = asyncio.run(demo(replace(config, proxy=replace(config.proxy, port=args.port)), duration, args.rate))
-    print(f"\ndemo done: {summary.sent} calls ({summary.ok} ok, {sum(summary.errors.values())} errors) "
-          f"recorded in {config.db_path}\nnext: lookout stats", flush=True)
+    summary = asyncio.run(
+        demo(replace(config, proxy=replace(config.proxy, port=args.port)), duration, args.rate)
+    )
+    print(
+        f"\ndemo done: {summary.sent} calls ({summary.ok} ok, {sum(summary.errors.values())} errors) "
+        f"recorded in {config.db_path}\nnext: lookout stats",
+        flush=True,
+    )
     return 0
 
 
 def run_bench(args: argparse.Namespace, config: Config) -> int:
-    from lookout.proxy.bench import BenchOptions, format_report, run_bench as bench
+    from lookout.proxy.bench import BenchOptions, format_report
+    from lookout.proxy.bench import run_bench as bench
 
     report = bench(BenchOptions(requests=args.requests, seconds=args.seconds))
     print(json.dumps(asdict(report), indent=2) if args.format == "json" else format_report(report))
@@ -114,5 +128,5 @@ def _output(path: str | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
         yield handle

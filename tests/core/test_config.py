@@ -27,7 +27,9 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_file_values_and_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 data_dir = "/from/file"
 [proxy]
 port = 9999
@@ -41,7 +43,8 @@ max_db_mb = 10
 [prices."my-model"]
 input = 1
 output = 2.5
-""")
+""",
+    )
     monkeypatch.setenv("LOOKOUT_DATA_DIR", str(tmp_path / "env"))
     config = load_config(path, upstreams={"lab": "http://localhost:3"})
     assert config.data_dir == tmp_path / "env"  # env beats file

@@ -16,9 +16,7 @@ USER = [{"role": "user", "content": "Say something about caching."}]
 
 @pytest.fixture
 async def client(fake_provider: FakeProvider) -> AsyncIterator[AsyncAnthropic]:
-    async with AsyncAnthropic(
-        base_url=fake_provider.base_url, api_key="test", max_retries=0
-    ) as sdk:
+    async with AsyncAnthropic(base_url=fake_provider.base_url, api_key="test", max_retries=0) as sdk:
         yield sdk
 
 
@@ -60,9 +58,7 @@ async def test_message_stream_full_event_set(client: AsyncAnthropic) -> None:
     assert delta.type == "message_delta"
     assert delta.delta.stop_reason == "end_turn"
     text = "".join(
-        e.delta.text
-        for e in events
-        if e.type == "content_block_delta" and e.delta.type == "text_delta"
+        e.delta.text for e in events if e.type == "content_block_delta" and e.delta.type == "text_delta"
     )
     assert delta.usage.output_tokens == len(text.split())
 

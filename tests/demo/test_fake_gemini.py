@@ -12,15 +12,11 @@ from google.genai import errors, types
 
 from lookout.demo.fake_server import FakeProvider
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Inheritance class AiohttpClientSession:DeprecationWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning")
 
 
 @pytest.fixture(params=["v1beta", "v1"])
-async def client(
-    fake_provider: FakeProvider, request: pytest.FixtureRequest
-) -> AsyncIterator[genai.Client]:
+async def client(fake_provider: FakeProvider, request: pytest.FixtureRequest) -> AsyncIterator[genai.Client]:
     options = types.HttpOptions(
         base_url=fake_provider.base_url,
         api_version=request.param,
@@ -69,21 +65,15 @@ async def test_generate_content_stream(client: genai.Client) -> None:
 
 
 async def test_rate_limit_is_resource_exhausted(client: genai.Client) -> None:
-    config = types.GenerateContentConfig(
-        http_options=types.HttpOptions(headers={"x-fake-status": "429"})
-    )
+    config = types.GenerateContentConfig(http_options=types.HttpOptions(headers={"x-fake-status": "429"}))
     with pytest.raises(errors.ClientError) as caught:
-        await client.aio.models.generate_content(
-            model="gemini-2.5-flash", contents="hi", config=config
-        )
+        await client.aio.models.generate_content(model="gemini-2.5-flash", contents="hi", config=config)
     assert caught.value.code == 429
     assert caught.value.status == "RESOURCE_EXHAUSTED"
 
 
 async def test_in_stream_error_raises(client: genai.Client) -> None:
-    config = types.GenerateContentConfig(
-        http_options=types.HttpOptions(headers={"x-fake-stream-error": "1"})
-    )
+    config = types.GenerateContentConfig(http_options=types.HttpOptions(headers={"x-fake-stream-error": "1"}))
     with pytest.raises(errors.ServerError):
         async for _ in await client.aio.models.generate_content_stream(
             model="gemini-2.5-flash", contents="hi", config=config
@@ -92,9 +82,7 @@ async def test_in_stream_error_raises(client: genai.Client) -> None:
 
 
 async def test_embed_and_count_tokens(client: genai.Client) -> None:
-    embedded = await client.aio.models.embed_content(
-        model="gemini-embedding-001", contents=["one", "two"]
-    )
+    embedded = await client.aio.models.embed_content(model="gemini-embedding-001", contents=["one", "two"])
     assert embedded.embeddings and len(embedded.embeddings) == 2
     assert len(embedded.embeddings[0].values or []) == 3072
     counted = await client.aio.models.count_tokens(model="gemini-2.5-flash", contents="abcdefgh")

@@ -125,9 +125,7 @@ async def test_echo_describes_a_large_upload(fake_provider: FakeProvider) -> Non
 async def test_echo_keeps_repeated_headers_in_order(fake_provider: FakeProvider) -> None:
     # aiohttp's client merges repeated headers, so speak HTTP/1.1 by hand.
     reader, writer = await asyncio.open_connection(fake_provider.host, fake_provider.port)
-    writer.write(
-        b"GET /echo/x HTTP/1.1\r\nHost: h\r\nX-Dup: one\r\nx-dup: two\r\nConnection: close\r\n\r\n"
-    )
+    writer.write(b"GET /echo/x HTTP/1.1\r\nHost: h\r\nX-Dup: one\r\nx-dup: two\r\nConnection: close\r\n\r\n")
     response = await reader.read()
     writer.close()
     echo = json.loads(response.split(b"\r\n\r\n", 1)[1])
@@ -166,9 +164,7 @@ async def test_sse_events_carry_the_write_time(fake_provider: FakeProvider) -> N
 async def test_provider_prefixes_and_request_log(fake_provider: FakeProvider) -> None:
     async with aiohttp.ClientSession() as client:
         for prefix in ("", "/openai"):
-            async with client.post(
-                f"{fake_provider.base_url}{prefix}/v1/chat/completions", json=CHAT
-            ):
+            async with client.post(f"{fake_provider.base_url}{prefix}/v1/chat/completions", json=CHAT):
                 pass
         async with client.get(f"{fake_provider.base_url}/nowhere") as response:
             assert response.status == 404

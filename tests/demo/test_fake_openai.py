@@ -17,9 +17,7 @@ USER = [{"role": "user", "content": "Say something about caching."}]
 
 @pytest.fixture
 async def client(fake_provider: FakeProvider) -> AsyncIterator[AsyncOpenAI]:
-    async with AsyncOpenAI(
-        base_url=f"{fake_provider.base_url}/v1", api_key="test", max_retries=0
-    ) as sdk:
+    async with AsyncOpenAI(base_url=f"{fake_provider.base_url}/v1", api_key="test", max_retries=0) as sdk:
         yield sdk
 
 
@@ -59,9 +57,7 @@ async def test_chat_stream_with_usage_chunk(client: AsyncOpenAI) -> None:
         extra_headers={"x-fake-chunks": "5"},
     )
     chunks = [chunk async for chunk in stream]
-    deltas = [
-        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
-    ]
+    deltas = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
     assert len(deltas) == 5
     assert chunks[0].choices[0].delta.role == "assistant"
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"

@@ -71,8 +71,7 @@ ANTHROPIC_TOOL_STREAM = Sample(
         ),
         event(
             b"content_block_delta",
-            b'{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta",'
-            b'"partial_json":""}}',
+            b'{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":""}}',
         ),
         event(
             b"content_block_delta",

@@ -83,11 +83,7 @@ OPENAI_CHAT_STREAM_NO_USAGE = Sample(
             _CHUNK + _MINI + b'"choices":[{"index":0,"delta":{"role":"assistant","content":""},'
             b'"finish_reason":null}]}'
         ),
-        data(
-            _CHUNK
-            + _MINI
-            + b'"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}'
-        ),
+        data(_CHUNK + _MINI + b'"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}'),
         data(_CHUNK + _MINI + b'"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}'),
         data(b"[DONE]"),
     ),

@@ -43,8 +43,7 @@ GEMINI_STREAM_SSE = Sample(
     parts=(
         b"data: " + _gemini_chunk(b'{"text": "One"}') + b"\r\n\r\n",
         b"data: " + _gemini_chunk(b'{"text": ", two"}') + b"\r\n\r\n",
-        b"data: "
-        + b'{"candidates": [{"content": {"parts": [{"text": ", three."}],"role": "model"},'
+        b"data: " + b'{"candidates": [{"content": {"parts": [{"text": ", three."}],"role": "model"},'
         b'"finishReason": "STOP"}],"usageMetadata": {"promptTokenCount": 8,'
         b'"candidatesTokenCount": 6,"totalTokenCount": 14},"modelVersion": "gemini-2.0-flash",'
         b'"responseId": "Xw9oaJ"}' + b"\r\n\r\n",

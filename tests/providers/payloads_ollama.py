@@ -43,8 +43,7 @@ OLLAMA_GENERATE_STREAM = Sample(
     parts=(
         b'{"model":"gemma3","created_at":"2025-10-26T17:15:24.09Z","response":"","thinking":'
         b'"Hmm","done":false}\n',
-        b'{"model":"gemma3","created_at":"2025-10-26T17:15:24.10Z","response":"Because",'
-        b'"done":false}\n',
+        b'{"model":"gemma3","created_at":"2025-10-26T17:15:24.10Z","response":"Because","done":false}\n',
         b'{"model":"gemma3","created_at":"2025-10-26T17:15:24.20Z","response":"","done":true,'
         b'"done_reason":"length","context":[1,2,3],"prompt_eval_count":15,"eval_count":128}\n',
     ),
@@ -72,8 +71,7 @@ OLLAMA_STREAM_ERROR = Sample(
     request=b'{"model":"gemma3","prompt":"Write a long story"}',
     content_type=NDJSON,
     parts=(
-        b'{"model":"gemma3","created_at":"2025-10-26T17:21:21.196249Z","response":" Yes",'
-        b'"done":false}\n',
+        b'{"model":"gemma3","created_at":"2025-10-26T17:21:21.196249Z","response":" Yes","done":false}\n',
         b'{"error":"an error was encountered while running the model"}\n',
     ),
     first_content=0,

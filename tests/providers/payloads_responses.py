@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from tests.providers.sample import SSE, Sample, event
 
-_RESPONSE_HEAD = (
-    b'"id":"resp_68a","object":"response","created_at":1764000000,"model":"gpt-4.1-2025-04-14",'
-)
+_RESPONSE_HEAD = b'"id":"resp_68a","object":"response","created_at":1764000000,"model":"gpt-4.1-2025-04-14",'
 
 OPENAI_RESPONSES = Sample(
     name="openai-responses",
@@ -36,9 +34,7 @@ OPENAI_RESPONSES_INCOMPLETE = Sample(
 
 
 def _response(status: bytes, tail: bytes = b"") -> bytes:
-    return (
-        b"{" + _RESPONSE_HEAD + b'"status":"' + status + b'","output":[],' + tail + b'"usage":null}'
-    )
+    return b"{" + _RESPONSE_HEAD + b'"status":"' + status + b'","output":[],' + tail + b'"usage":null}'
 
 
 OPENAI_RESPONSES_STREAM = Sample(
@@ -49,9 +45,7 @@ OPENAI_RESPONSES_STREAM = Sample(
     parts=(
         event(
             b"response.created",
-            b'{"type":"response.created","sequence_number":0,"response":'
-            + _response(b"in_progress")
-            + b"}",
+            b'{"type":"response.created","sequence_number":0,"response":' + _response(b"in_progress") + b"}",
         ),
         event(
             b"response.in_progress",
@@ -107,9 +101,7 @@ OPENAI_RESPONSES_TOOL_STREAM = Sample(
     parts=(
         event(
             b"response.created",
-            b'{"type":"response.created","sequence_number":0,"response":'
-            + _response(b"in_progress")
-            + b"}",
+            b'{"type":"response.created","sequence_number":0,"response":' + _response(b"in_progress") + b"}",
         ),
         event(
             b"response.output_item.added",
@@ -134,9 +126,7 @@ OPENAI_RESPONSES_FAILED_STREAM = Sample(
     parts=(
         event(
             b"response.created",
-            b'{"type":"response.created","sequence_number":0,"response":'
-            + _response(b"in_progress")
-            + b"}",
+            b'{"type":"response.created","sequence_number":0,"response":' + _response(b"in_progress") + b"}",
         ),
         event(
             b"response.failed",

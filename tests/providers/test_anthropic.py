@@ -17,9 +17,7 @@ CASES = [
             operation="chat",
             model="claude-sonnet-4-5",
             response_model="claude-sonnet-4-5-20250929",
-            usage=Usage(
-                input_tokens=2112, output_tokens=9, cached_tokens=2000, cache_write_tokens=100
-            ),
+            usage=Usage(input_tokens=2112, output_tokens=9, cached_tokens=2000, cache_write_tokens=100),
             finish_reason="end_turn",
         ),
     ),
@@ -32,9 +30,7 @@ CASES = [
             model="claude-sonnet-4-5",
             response_model="claude-sonnet-4-5-20250929",
             streamed=True,
-            usage=Usage(
-                input_tokens=1525, output_tokens=15, cached_tokens=1500, cache_write_tokens=0
-            ),
+            usage=Usage(input_tokens=1525, output_tokens=15, cached_tokens=1500, cache_write_tokens=0),
             finish_reason="end_turn",
         ),
     ),
@@ -47,9 +43,7 @@ CASES = [
             model="claude-opus-4-1",
             response_model="claude-sonnet-4-5-20250929",
             streamed=True,
-            usage=Usage(
-                input_tokens=1525, output_tokens=89, cached_tokens=1500, cache_write_tokens=0
-            ),
+            usage=Usage(input_tokens=1525, output_tokens=89, cached_tokens=1500, cache_write_tokens=0),
             finish_reason="tool_use",
         ),
     ),
@@ -81,9 +75,7 @@ CASES = [
             model="claude-sonnet-4-5",
             response_model="claude-sonnet-4-5-20250929",
             streamed=True,
-            usage=Usage(
-                input_tokens=1525, output_tokens=1, cached_tokens=1500, cache_write_tokens=0
-            ),
+            usage=Usage(input_tokens=1525, output_tokens=1, cached_tokens=1500, cache_write_tokens=0),
             error=ProviderError(type="overloaded_error", message="Overloaded"),
         ),
     ),
@@ -129,9 +121,7 @@ def test_message_delta_usage_overrides_message_start_field_by_field() -> None:
         b'"usage":{"output_tokens":256,"cache_read_input_tokens":1600}}',
     )
     call = parse(p.ANTHROPIC_STREAM, body)
-    assert call.usage == Usage(
-        input_tokens=1625, output_tokens=256, cached_tokens=1600, cache_write_tokens=0
-    )
+    assert call.usage == Usage(input_tokens=1625, output_tokens=256, cached_tokens=1600, cache_write_tokens=0)
     assert call.finish_reason == "max_tokens"
     assert call.first_content_offset is None
 
@@ -139,9 +129,7 @@ def test_message_delta_usage_overrides_message_start_field_by_field() -> None:
 def test_stream_cut_after_message_start_keeps_prompt_usage() -> None:
     sample = p.ANTHROPIC_STREAM
     call = parse(sample, b"".join(sample.parts[:3]))
-    assert call.usage == Usage(
-        input_tokens=1525, output_tokens=1, cached_tokens=1500, cache_write_tokens=0
-    )
+    assert call.usage == Usage(input_tokens=1525, output_tokens=1, cached_tokens=1500, cache_write_tokens=0)
     assert call.finish_reason is None
     assert call.first_content_offset is None
 

@@ -33,9 +33,7 @@ HTML_502 = p.GATEWAY_HTML_ERROR.body.decode().strip()
         (
             p.GEMINI_HTTP_ERROR,
             "gemini",
-            ProviderError(
-                type="RESOURCE_EXHAUSTED", code="429", message="You exceeded your current quota."
-            ),
+            ProviderError(type="RESOURCE_EXHAUSTED", code="429", message="You exceeded your current quota."),
         ),
         (
             p.GEMINI_ARRAY_HTTP_ERROR,

@@ -61,9 +61,7 @@ CASES = [
     ),
     (
         p.GEMINI_EMBED,
-        expected(
-            p.GEMINI_EMBED, provider="gemini", operation="embeddings", model="gemini-embedding-001"
-        ),
+        expected(p.GEMINI_EMBED, provider="gemini", operation="embeddings", model="gemini-embedding-001"),
     ),
     (
         p.GEMINI_BATCH_EMBED,
@@ -149,9 +147,7 @@ def test_streamed_usage_takes_the_latest_count_of_each_field() -> None:
         b'"toolUsePromptTokenCount":2,"totalTokenCount":19}}'
     )
     call = parse(p.GEMINI_STREAM_SSE, body)
-    assert call.usage == Usage(
-        input_tokens=12, output_tokens=7, cached_tokens=6, reasoning_tokens=3
-    )
+    assert call.usage == Usage(input_tokens=12, output_tokens=7, cached_tokens=6, reasoning_tokens=3)
     assert call.finish_reason == "MAX_TOKENS"
 
 
@@ -160,17 +156,12 @@ def test_error_inside_an_sse_stream() -> None:
         b'{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}'
     )
     call = parse(p.GEMINI_STREAM_SSE, body)
-    assert call.error == ProviderError(
-        type="UNAVAILABLE", code="503", message="The model is overloaded."
-    )
+    assert call.error == ProviderError(type="UNAVAILABLE", code="503", message="The model is overloaded.")
     assert call.first_content_offset == len(p.GEMINI_STREAM_SSE.parts[0])
 
 
 def test_inline_image_part_is_content() -> None:
-    body = (
-        b'[{"candidates":[{"content":{"parts":[{"inlineData":'
-        b'{"mimeType":"image/png","data":"iVBO"}}]}}]}]'
-    )
+    body = b'[{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"iVBO"}}]}}]}]'
     assert parse(p.GEMINI_STREAM_ARRAY, body).first_content_offset == len(body) - 1
 
 

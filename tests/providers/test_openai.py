@@ -149,9 +149,7 @@ CASES = [
             operation="responses",
             model="o3",
             response_model="o3-2025-04-16",
-            usage=Usage(
-                input_tokens=1200, output_tokens=64, cached_tokens=1024, reasoning_tokens=64
-            ),
+            usage=Usage(input_tokens=1200, output_tokens=64, cached_tokens=1024, reasoning_tokens=64),
             finish_reason="max_output_tokens",
         ),
     ),
@@ -322,16 +320,12 @@ def test_deepseek_cache_hit_tokens_count_as_cached() -> None:
         b'{"prompt_tokens":100,"completion_tokens":5,"total_tokens":105,'
         b'"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}}'
     )
-    assert parse(p.OPENAI_CHAT, body).usage == Usage(
-        input_tokens=100, output_tokens=5, cached_tokens=64
-    )
+    assert parse(p.OPENAI_CHAT, body).usage == Usage(input_tokens=100, output_tokens=5, cached_tokens=64)
 
 
 def test_openrouter_error_in_a_200_body() -> None:
     body = b'{"error":{"code":502,"message":"Provider returned error","metadata":{}}}'
-    assert parse(p.OPENAI_CHAT, body).error == ProviderError(
-        code="502", message="Provider returned error"
-    )
+    assert parse(p.OPENAI_CHAT, body).error == ProviderError(code="502", message="Provider returned error")
 
 
 def test_responses_failed_without_error_details_still_fails() -> None:

@@ -25,9 +25,7 @@ from lookout.providers.sse import (
         (b"", []),
     ],
 )
-def test_lines_report_the_offset_past_each_terminator(
-    body: bytes, expected: list[tuple[bytes, int]]
-) -> None:
+def test_lines_report_the_offset_past_each_terminator(body: bytes, expected: list[tuple[bytes, int]]) -> None:
     assert list(lines(body)) == expected
 
 
@@ -44,24 +42,16 @@ def test_lines_report_the_offset_past_each_terminator(
             [SseEvent(None, "x", 11), SseEvent(None, "y", 22)],
             id="crlf",
         ),
-        pytest.param(
-            b"data: x\r\rdata: y\r\r", [SseEvent(None, "x", 9), SseEvent(None, "y", 18)], id="cr"
-        ),
+        pytest.param(b"data: x\r\rdata: y\r\r", [SseEvent(None, "x", 9), SseEvent(None, "y", 18)], id="cr"),
         pytest.param(b"event: ping\ndata: {}\n\n", [SseEvent("ping", "{}", 22)], id="named"),
-        pytest.param(
-            b": keep-alive\n\ndata: x\n\n", [SseEvent(None, "x", 23)], id="comment-only-block"
-        ),
+        pytest.param(b": keep-alive\n\ndata: x\n\n", [SseEvent(None, "x", 23)], id="comment-only-block"),
         pytest.param(
             b"data: first\ndata:second\ndata\n\n",
             [SseEvent(None, "first\nsecond\n", 30)],
             id="multi-line-data",
         ),
-        pytest.param(
-            b"event: lonely\n\ndata: x\n\n", [SseEvent(None, "x", 24)], id="name-without-data"
-        ),
-        pytest.param(
-            b"id: 7\nretry: 10\ndata: x\n\n", [SseEvent(None, "x", 25)], id="other-fields"
-        ),
+        pytest.param(b"event: lonely\n\ndata: x\n\n", [SseEvent(None, "x", 24)], id="name-without-data"),
+        pytest.param(b"id: 7\nretry: 10\ndata: x\n\n", [SseEvent(None, "x", 25)], id="other-fields"),
         pytest.param(
             b"data: x\n\ndata: tail",
             [SseEvent(None, "x", 9), SseEvent(None, "tail", 19)],
@@ -116,9 +106,7 @@ def test_ndjson_values_skip_blank_lines_and_keep_bad_ones_as_none() -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        pytest.param(
-            b'[{"a":1}\n,\r\n{"b":2}\n]', [({"a": 1}, 8), ({"b": 2}, 19)], id="gemini-style"
-        ),
+        pytest.param(b'[{"a":1}\n,\r\n{"b":2}\n]', [({"a": 1}, 8), ({"b": 2}, 19)], id="gemini-style"),
         pytest.param(b'  [ {"a":1} ]', [({"a": 1}, 11)], id="padded"),
         pytest.param(b"[]", [], id="empty-array"),
         pytest.param(b'[{"a":1},{"b":', [({"a": 1}, 8)], id="truncated"),

@@ -33,8 +33,19 @@ def test_presets_route_to_provider_urls(raw_path: str, query: str, expected: str
 
 
 def test_every_documented_preset_exists() -> None:
-    documented = {"openai", "anthropic", "gemini", "mistral", "groq", "deepseek", "openrouter",
-                  "nanogpt", "ollama", "lmstudio", "vllm"}
+    documented = {
+        "openai",
+        "anthropic",
+        "gemini",
+        "mistral",
+        "groq",
+        "deepseek",
+        "openrouter",
+        "nanogpt",
+        "ollama",
+        "lmstudio",
+        "vllm",
+    }
     assert documented <= set(PRESETS)
 
 

@@ -9,8 +9,16 @@ from lookout.proxy.security import is_loopback_bind, is_loopback_host, refusal_r
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1", "127.0.0.1:8787", "localhost", "localhost:8787", "[::1]:8787", "[::1]", "127.1.2.3:80",
-     "LOCALHOST:1"],
+    [
+        "127.0.0.1",
+        "127.0.0.1:8787",
+        "localhost",
+        "localhost:8787",
+        "[::1]:8787",
+        "[::1]",
+        "127.1.2.3:80",
+        "LOCALHOST:1",
+    ],
 )
 def test_loopback_hosts_pass(host: str) -> None:
     assert is_loopback_host(host)
@@ -18,7 +26,8 @@ def test_loopback_hosts_pass(host: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.example:8787", "192.168.1.5:8787", "0.0.0.0:8787", "127.0.0.1.evil.com", "[::2]:1", ""]
+    "host",
+    ["evil.example:8787", "192.168.1.5:8787", "0.0.0.0:8787", "127.0.0.1.evil.com", "[::2]:1", ""],
 )
 def test_other_hosts_are_refused(host: str) -> None:
     reason = refusal_reason({"host": host})

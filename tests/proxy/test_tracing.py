@@ -12,8 +12,11 @@ def test_traceparent_gives_the_trace_id() -> None:
 
 
 def test_lookout_headers_win_and_carry_the_session() -> None:
-    headers = {"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01", "x-lookout-trace": "run-42",
-               "x-lookout-session": " chat-7 "}
+    headers = {
+        "traceparent": f"00-{TRACE}-00f067aa0ba902b7-01",
+        "x-lookout-trace": "run-42",
+        "x-lookout-session": " chat-7 ",
+    }
     assert trace_ids(headers) == ("run-42", "chat-7")
 
 

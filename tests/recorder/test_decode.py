@@ -23,8 +23,11 @@ def test_identity_passes_through() -> None:
 
 
 def test_gzip_and_deflate_and_br_decode_with_marks() -> None:
-    for encoding, packed in [("gzip", gzip.compress(TEXT)), ("deflate", zlib.compress(TEXT)),
-                             ("br", brotli.compress(TEXT))]:
+    for encoding, packed in [
+        ("gzip", gzip.compress(TEXT)),
+        ("deflate", zlib.compress(TEXT)),
+        ("br", brotli.compress(TEXT)),
+    ]:
         raw, marks = chunks(packed, 7)
         decoded = decode_body(raw, encoding, marks, 1 << 20)
         assert decoded.body == TEXT, encoding

@@ -52,4 +52,3 @@ def since_iso(duration: str, at: float | None = None) -> str:
     """The storage timestamp ``duration`` before ``at`` (default: now)."""
     reference = now() if at is None else at
     return iso_utc(reference - parse_duration(duration))
-

@@ -163,10 +163,14 @@ def _proxy_settings(raw: dict[str, Any]) -> ProxySettings:
     return ProxySettings(
         host=str(raw.get("host", base.host)),
         port=_positive_int(raw.get("port", base.port), "proxy.port"),
-        connect_timeout_s=_seconds(raw.get("connect_timeout", base.connect_timeout_s), "proxy.connect_timeout"),
+        connect_timeout_s=_seconds(
+            raw.get("connect_timeout", base.connect_timeout_s), "proxy.connect_timeout"
+        ),
         read_timeout_s=_seconds(raw.get("read_timeout", base.read_timeout_s), "proxy.read_timeout"),
         capture_limit_bytes=1024
-        * _positive_int(raw.get("capture_limit_kb", base.capture_limit_bytes // 1024), "proxy.capture_limit_kb"),
+        * _positive_int(
+            raw.get("capture_limit_kb", base.capture_limit_bytes // 1024), "proxy.capture_limit_kb"
+        ),
         shutdown_grace_s=_seconds(raw.get("shutdown_grace", base.shutdown_grace_s), "proxy.shutdown_grace"),
     )
 

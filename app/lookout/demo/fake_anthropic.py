@@ -60,9 +60,7 @@ _OVERLOADED = {"type": "error", "error": {"type": "overloaded_error", "message":
 def errors(status: int, model: str, message: str | None) -> tuple[JsonObject, dict[str, str]]:
     """Anthropic's ``{"type": "error", "error": {...}, "request_id": ...}`` for ``status``."""
     fallback = (
-        ("api_error", "Internal server error")
-        if status >= 500
-        else ("invalid_request_error", "Bad request")
+        ("api_error", "Internal server error") if status >= 500 else ("invalid_request_error", "Bad request")
     )
     kind, template = _ERRORS.get(status, fallback)
     headers = response_headers()
@@ -117,9 +115,7 @@ async def messages(call: Call) -> web.StreamResponse:
     max_tokens = int_field(call.payload, "max_tokens")
     if max_tokens is None:
         return error_response(errors, call.knobs, 400, call.model, "max_tokens: Field required")
-    reply = text.make_reply(
-        call.body, _prompt(call.payload), chunks=call.knobs.chunks, max_tokens=max_tokens
-    )
+    reply = text.make_reply(call.body, _prompt(call.payload), chunks=call.knobs.chunks, max_tokens=max_tokens)
     message = {
         "id": "msg_01" + text.random_id(22),
         "type": "message",

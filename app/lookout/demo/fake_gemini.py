@@ -76,11 +76,7 @@ _RETRY_DETAILS = [
 
 def errors(status: int, model: str, message: str | None) -> tuple[JsonObject, dict[str, str]]:
     """Google's error envelope; the ``code`` field repeats the HTTP status."""
-    fallback = (
-        _ERRORS[503]
-        if status > 500
-        else ("INVALID_ARGUMENT", "Request contains an invalid argument.")
-    )
+    fallback = _ERRORS[503] if status > 500 else ("INVALID_ARGUMENT", "Request contains an invalid argument.")
     name, template = _ERRORS.get(status, fallback)
     error: JsonObject = {
         "code": status,
@@ -121,9 +117,7 @@ def _usage(reply: text.Reply, output_tokens: int, thoughts: int) -> JsonObject:
     return usage
 
 
-def _chunk(
-    call: Call, piece: str, finish: str | None, usage: JsonObject, response_id: str
-) -> JsonObject:
+def _chunk(call: Call, piece: str, finish: str | None, usage: JsonObject, response_id: str) -> JsonObject:
     candidate: JsonObject = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
     if finish:
         candidate["finishReason"] = finish
@@ -138,9 +132,7 @@ def _chunk(
 def _reply(call: Call) -> text.Reply:
     config = call.payload.get("generationConfig") or {}
     limit = int_field(config, "maxOutputTokens")
-    return text.make_reply(
-        call.body, _prompt(call.payload), chunks=call.knobs.chunks, max_tokens=limit
-    )
+    return text.make_reply(call.body, _prompt(call.payload), chunks=call.knobs.chunks, max_tokens=limit)
 
 
 async def generate_content(call: Call) -> web.StreamResponse:
@@ -182,16 +174,12 @@ def _sse(payload: JsonObject) -> bytes:
     return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\r\n\r\n"
 
 
-async def _json_array(
-    call: Call, chunks: list[JsonObject], failure: JsonObject
-) -> web.StreamResponse:
+async def _json_array(call: Call, chunks: list[JsonObject], failure: JsonObject) -> web.StreamResponse:
     """The default stream framing: one JSON array written element by element."""
     pretty = [json.dumps(chunk, indent=2).encode() for chunk in chunks]
     frames = [b"[" + pretty[0]] + [b",\r\n" + item for item in pretty[1:]] + [b"]"]
     error_frame = b",\r\n" + json.dumps(failure, indent=2).encode() + b"]"
-    return await send_frames(
-        call, frames, content_type=_JSON_TYPE, headers=_HEADERS, error_frame=error_frame
-    )
+    return await send_frames(call, frames, content_type=_JSON_TYPE, headers=_HEADERS, error_frame=error_frame)
 
 
 def _dims(call: Call, request: JsonObject) -> int:
@@ -210,12 +198,8 @@ async def embed_content(call: Call) -> web.StreamResponse:
 async def batch_embed_contents(call: Call) -> web.StreamResponse:
     """POST …/models/{model}:batchEmbedContents, what google-genai's embed_content uses."""
     requests = call.payload.get("requests") or []
-    embeddings = [
-        {"values": text.embedding(text_of(r.get("content")), _dims(call, r))} for r in requests
-    ]
-    return json_response(
-        {"embeddings": embeddings}, call.knobs, headers=_HEADERS, content_type=_JSON_TYPE
-    )
+    embeddings = [{"values": text.embedding(text_of(r.get("content")), _dims(call, r))} for r in requests]
+    return json_response({"embeddings": embeddings}, call.knobs, headers=_HEADERS, content_type=_JSON_TYPE)
 
 
 async def count_tokens(call: Call) -> web.StreamResponse:

@@ -98,9 +98,7 @@ async def chat(call: Call) -> web.StreamResponse:
 
 async def generate(call: Call) -> web.StreamResponse:
     """POST /api/generate."""
-    reply = _reply(
-        call, joined(text_of(call.payload.get("system")), text_of(call.payload.get("prompt")))
-    )
+    reply = _reply(call, joined(text_of(call.payload.get("system")), text_of(call.payload.get("prompt"))))
 
     def partial(piece: str) -> JsonObject:
         return {"model": call.model, "created_at": text.iso_now(), "response": piece}
@@ -128,9 +126,7 @@ async def embed(call: Call) -> web.StreamResponse:
 async def embeddings_legacy(call: Call) -> web.StreamResponse:
     """POST /api/embeddings (the older single-prompt API)."""
     vector = text.embedding(str(call.payload.get("prompt") or ""), 768)
-    return json_response(
-        {"embedding": vector}, call.knobs, content_type="application/json; charset=utf-8"
-    )
+    return json_response({"embedding": vector}, call.knobs, content_type="application/json; charset=utf-8")
 
 
 async def tags(request: web.Request) -> web.StreamResponse:

@@ -184,9 +184,7 @@ def _sample(spec: Any) -> object:
     kind = spec.get("type") if isinstance(spec, dict) else None
     if isinstance(spec, dict) and spec.get("enum"):
         return spec["enum"][0]
-    return {"integer": 3, "number": 1.5, "boolean": True, "array": [], "object": {}}.get(
-        str(kind), "Paris"
-    )
+    return {"integer": 3, "number": 1.5, "boolean": True, "array": [], "object": {}}.get(str(kind), "Paris")
 
 
 async def chat_completions(call: Call) -> web.StreamResponse:
@@ -294,9 +292,7 @@ async def embeddings(call: Call) -> web.StreamResponse:
         vector = text.embedding(json.dumps(item), dims)
         encoded: object = text.embedding_base64(vector) if as_base64 else vector
         data.append({"object": "embedding", "index": index, "embedding": encoded})
-    tokens = sum(
-        len(item) if isinstance(item, list) else text.estimate_tokens(str(item)) for item in inputs
-    )
+    tokens = sum(len(item) if isinstance(item, list) else text.estimate_tokens(str(item)) for item in inputs)
     body = {
         "object": "list",
         "data": data,
@@ -330,9 +326,7 @@ async def images(call: Call) -> web.StreamResponse:
 async def list_models(request: web.Request) -> web.StreamResponse:
     """GET /v1/models."""
     names = [*_SNAPSHOTS, "text-embedding-3-small", "text-embedding-3-large", "gpt-image-1"]
-    data = [
-        {"id": n, "object": "model", "created": 1715367049, "owned_by": "system"} for n in names
-    ]
+    data = [{"id": n, "object": "model", "created": 1715367049, "owned_by": "system"} for n in names]
     return web.json_response({"object": "list", "data": data}, headers=response_headers())
 
 

@@ -109,9 +109,7 @@ def _message(item_id: str, status: str, content: list[JsonObject]) -> JsonObject
 def _output(call: Call, reply: text.Reply, message_id: str) -> list[JsonObject]:
     items: list[JsonObject] = []
     if openai.is_reasoning(call.model):
-        items.append(
-            {"id": "rs_" + text.random_id(50, text.HEX), "type": "reasoning", "summary": []}
-        )
+        items.append({"id": "rs_" + text.random_id(50, text.HEX), "type": "reasoning", "summary": []})
     items.append(_message(message_id, "completed", [_part(reply.text)]))
     return items
 
@@ -174,9 +172,7 @@ class _EventMaker(Protocol):
     def __call__(self, kind: str, /, **fields: object) -> bytes: ...
 
 
-def _item_events(
-    event: _EventMaker, index: int, item: JsonObject, reply: text.Reply
-) -> Iterator[bytes]:
+def _item_events(event: _EventMaker, index: int, item: JsonObject, reply: text.Reply) -> Iterator[bytes]:
     if item["type"] != "message":
         yield event("response.output_item.added", output_index=index, item=item)
         yield event("response.output_item.done", output_index=index, item=item)

@@ -95,9 +95,7 @@ class Call:
     model: str
 
 
-def endpoint(
-    errors: ErrorMaker, handler: Callable[[Call], Awaitable[web.StreamResponse]]
-) -> Handler:
+def endpoint(errors: ErrorMaker, handler: Callable[[Call], Awaitable[web.StreamResponse]]) -> Handler:
     """Wrap a provider handler with the knobs every provider endpoint honours."""
 
     async def handle(request: web.Request) -> web.StreamResponse:

@@ -21,7 +21,9 @@ DEMO_UPSTREAMS = ("openai", "anthropic", "gemini", "ollama")
 
 
 def print_progress(finished: int) -> None:
-    """Keep one updating status line on the terminal."""
+    """Keep one updating status line on the terminal (and stay quiet in pipes and logs)."""
+    if not sys.stdout.isatty():
+        return
     sys.stdout.write(f"\rdemo: {finished} calls finished")
     sys.stdout.flush()
 

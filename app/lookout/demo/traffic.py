@@ -104,9 +104,7 @@ class _Driver:
         self._on_progress = on_progress
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def issue(
-        self, session: aiohttp.ClientSession, duration_s: float, rate_per_s: float
-    ) -> None:
+    async def issue(self, session: aiohttp.ClientSession, duration_s: float, rate_per_s: float) -> None:
         """Start calls at Poisson-distributed times until the deadline, then wind down."""
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -119,9 +117,7 @@ class _Driver:
             self._start(session, plan_call(self._rng, (loop.time() - start) / duration_s))
         # In-flight calls may finish until shortly after the deadline.
         if self._tasks:
-            await asyncio.wait(
-                set(self._tasks), timeout=max(0.0, deadline - loop.time()) + _GRACE_S
-            )
+            await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - loop.time()) + _GRACE_S)
 
     async def _acquire(self, within_s: float) -> bool:
         """Take a concurrency slot, or give up if none frees before the deadline."""
@@ -159,9 +155,7 @@ class _Driver:
         await asyncio.gather(*pending, return_exceptions=True)
 
 
-async def send_call(
-    session: aiohttp.ClientSession, proxy_base: str, planned: PlannedCall
-) -> str | None:
+async def send_call(session: aiohttp.ClientSession, proxy_base: str, planned: PlannedCall) -> str | None:
     """Send one planned call and read it to the end; the error kind, or None if it worked."""
     url = proxy_base.rstrip("/") + planned.path
     try:

@@ -185,9 +185,7 @@ def _openai_request(
     return "/openai/v1/chat/completions", body
 
 
-def _anthropic_request(
-    rng: random.Random, model: str, prompt: str, streamed: bool
-) -> tuple[str, JsonObject]:
+def _anthropic_request(rng: random.Random, model: str, prompt: str, streamed: bool) -> tuple[str, JsonObject]:
     system: object = _SYSTEM
     if rng.random() < 0.3:
         system = [{"type": "text", "text": _SYSTEM, "cache_control": {"type": "ephemeral"}}]

@@ -134,8 +134,6 @@ def _read_response(result: ParsedCall, usage: dict[str, int], value: object) -> 
 
 def _has_content(candidate: JsonObj) -> bool:
     for part in as_list(dig(candidate, "content", "parts")):
-        if isinstance(part, dict) and (
-            part.get("text") or any(part.get(key) for key in _CONTENT_PARTS)
-        ):
+        if isinstance(part, dict) and (part.get("text") or any(part.get(key) for key in _CONTENT_PARTS)):
             return True
     return False

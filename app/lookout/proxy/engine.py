@@ -48,27 +48,43 @@ async def running_engine(config: Config) -> AsyncIterator[RunningEngine]:
     os.umask(0o077)
     link = RecorderLink(config)
     link.start()
-    proxy = ProxyServer(config.proxy, Router(config.upstreams), link.submit)
-    proxy.stats_provider = link.stats
+    try:
+        proxy = ProxyServer(config.proxy, Router(config.upstreams), link.submit)
+        proxy.stats_provider = link.stats
+        async with serving(proxy) as base_url:
+            yield RunningEngine(base_url=base_url, link=link)
+    finally:
+        flushed = await asyncio.to_thread(link.close, config.proxy.shutdown_grace_s)
+        if not flushed:
+            log.error("the recorder did not finish flushing in time; some records may be lost")
+
+
+@contextlib.asynccontextmanager
+async def serving(proxy: ProxyServer) -> AsyncIterator[str]:
+    """Listen with ``proxy`` until the block exits, then stop gracefully (bounded).
+
+    Yields the base URL, e.g. ``http://127.0.0.1:8787`` (port 0 picks a free one).
+    """
+    settings = proxy.settings
     await proxy.start()
     runner = web.ServerRunner(
         web.Server(proxy.handle, handler_cancellation=True, access_log=None),
-        shutdown_timeout=config.proxy.shutdown_grace_s,
+        shutdown_timeout=settings.shutdown_grace_s,
     )
     try:
         await runner.setup()
         site = web.TCPSite(
-            runner, config.proxy.host, config.proxy.port, backlog=1024, reuse_address=True,
-            shutdown_timeout=config.proxy.shutdown_grace_s,
+            runner,
+            settings.host,
+            settings.port,
+            backlog=1024,
+            reuse_address=True,
         )
         await site.start()
-        yield RunningEngine(base_url=_base_url(runner, config.proxy.host), link=link)
+        yield _base_url(runner, settings.host)
     finally:
         await runner.cleanup()  # stops listening, lets in-flight calls finish (bounded)
         await proxy.close()
-        flushed = await asyncio.to_thread(link.close, config.proxy.shutdown_grace_s)
-        if not flushed:
-            log.error("the recorder did not finish flushing in time; some records may be lost")
 
 
 async def serve_until_signalled(config: Config, on_ready: Callable[[str], None]) -> int:

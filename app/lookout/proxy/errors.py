@@ -13,7 +13,14 @@ from aiohttp import web
 
 
 def error_response(status: int, message: str, code: str) -> web.Response:
-    body = {"error": {"message": f"[lookout] {message}", "type": "lookout_error", "code": code, "param": None}}
+    body = {
+        "error": {
+            "message": f"[lookout] {message}",
+            "type": "lookout_error",
+            "code": code,
+            "param": None,
+        }
+    }
     return web.json_response(body, status=status, headers={"x-lookout-error": code})
 
 

@@ -9,6 +9,7 @@ browser-marked request and any non-loopback ``Host``, before anything is forward
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 
@@ -31,6 +32,7 @@ def refusal_reason(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def is_loopback_host(host_header: str) -> bool:
     """True for ``localhost``, ``127.x.x.x`` and ``[::1]``, with or without a port."""
     host = host_header.strip().lower()

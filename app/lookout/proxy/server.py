@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
+import random
 from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
@@ -49,6 +49,8 @@ STATUS_PATH = "_lookout"
 # Small request bodies are read whole (one write upstream, no chunked encoding);
 # larger ones stream. aiohttp's BaseRequest.read() refuses more than 1 MiB anyway.
 WHOLE_BODY_MAX = 256 * 1024
+# A response this small with a Content-Length is sent as one piece once read.
+SMALL_RESPONSE_MAX = 64 * 1024
 
 
 class ProxyServer:
@@ -105,9 +107,10 @@ class ProxyServer:
         assert self._session is not None, "ProxyServer.start() was not awaited"
         t0 = perf_counter()
         trace_id, session_id = trace_ids(request.headers)
+        started_at = time.time()
         exchange = Exchange(
-            id=uuid.uuid4().hex,
-            started_at=time.time(),
+            id=call_id(started_at),
+            started_at=started_at,
             upstream=route.upstream,
             method=request.method,
             path=route.path,
@@ -133,8 +136,14 @@ class ProxyServer:
                 exchange.status_code = upstream.status
                 exchange.response_content_type = upstream.headers.get("Content-Type")
                 exchange.response_encoding = upstream.headers.get("Content-Encoding")
-                response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-                response.headers.extend(downstream_headers(upstream.headers))
+                headers = downstream_headers(upstream.headers)
+                if _small_and_whole(upstream):
+                    # Already complete on arrival: one write instead of a relay loop.
+                    body = await upstream.read()
+                    received.add(body)
+                    exchange.outcome = "ok"
+                    return web.Response(body=body, status=upstream.status, reason=upstream.reason, headers=headers)
+                response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
                 await response.prepare(request)
                 await relay_body(upstream, response, received, exchange)
             await response.write_eof()
@@ -207,6 +216,15 @@ async def relay_body(
     exchange.outcome = "ok"
 
 
+def _small_and_whole(upstream: aiohttp.ClientResponse) -> bool:
+    length = upstream.content_length
+    return (
+        length is not None
+        and length <= SMALL_RESPONSE_MAX
+        and not upstream.content_type.endswith(("event-stream", "ndjson"))
+    )
+
+
 class ClientGone(Exception):
     """The client closed its connection while the response was being relayed."""
 
@@ -215,6 +233,14 @@ async def _teed(request: web.BaseRequest, capture: BodyCapture) -> AsyncIterator
     async for chunk in request.content.iter_any():
         capture.add(chunk)
         yield chunk
+
+
+def call_id(started_at: float) -> str:
+    """32 hex digits, a millisecond timestamp then 80 random bits (like UUIDv7).
+
+    Ids that sort by time keep the store's primary-key index append-only.
+    """
+    return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
 
 
 def upstream_headers(incoming: CIMultiDictProxy[str]) -> tuple[CIMultiDict[str], list[str]]:

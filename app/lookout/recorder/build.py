@@ -7,15 +7,11 @@ recorder process, never on the proxy's hot path. The row holds metadata only.
 
 from __future__ import annotations
 
-import logging
-
 from lookout.analysis.cost import PriceTable
 from lookout.core.clock import iso_utc
 from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall
 from lookout.providers import parse_exchange
 from lookout.recorder.decode import decode_body, offset_time
-
-log = logging.getLogger(__name__)
 
 # Local servers run the user's own hardware: only prices the user configured apply.
 LOCAL_UPSTREAMS = frozenset({"ollama", "lmstudio", "vllm"})
@@ -29,26 +25,20 @@ class RowBuilder:
 
     def build(self, exchange: Exchange) -> CallRow:
         decoded = decode_body(
-            exchange.response_body, exchange.response_encoding, exchange.chunk_marks, self._decoded_limit
+            exchange.response_body,
+            exchange.response_encoding,
+            exchange.chunk_marks,
+            self._decoded_limit,
         )
-        try:
-            parsed = parse_exchange(
-                method=exchange.method,
-                path=exchange.path,
-                request_body=exchange.request_body,
-                status_code=exchange.status_code,
-                response_content_type=exchange.response_content_type,
-                response_body=decoded.body,
-                response_truncated=exchange.response_truncated or not decoded.complete,
-            )
-        except Exception as exc:  # a parser bug must cost one call's details, not the recorder
-            # Only the exception's type is logged: its text could quote the body.
-            log.warning(
-                "parser failed on a call to %s (%s); storing timing only",
-                exchange.upstream,
-                type(exc).__name__,
-            )
-            parsed = ParsedCall()
+        parsed = parse_exchange(
+            method=exchange.method,
+            path=exchange.path,
+            request_body=exchange.request_body,
+            status_code=exchange.status_code,
+            response_content_type=exchange.response_content_type,
+            response_body=decoded.body,
+            response_truncated=exchange.response_truncated or not decoded.complete,
+        )
         ttft = None
         if parsed.first_content_offset is not None:
             ttft = offset_time(decoded.marks, parsed.first_content_offset)

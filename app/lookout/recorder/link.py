@@ -26,8 +26,8 @@ from lookout.recorder.process import recorder_main
 log = logging.getLogger(__name__)
 
 _STOP = object()
-_BATCH = 200
-_POLL_S = 0.5
+_BATCH = 500
+_DRAIN_S = 0.05
 
 
 class RecorderLink:
@@ -112,13 +112,11 @@ class RecorderLink:
                 self._ensure_alive()
 
     def _next_batch(self) -> tuple[list[tuple[Exchange, int]], bool]:
-        try:
-            first = self._queue.get(timeout=_POLL_S)
-        except queue.Empty:
-            return [], False
-        if first is _STOP:
-            return [], True
-        batch = [first]
+        # Wake on a timer, not per record: a wake-up per call would make this
+        # thread contend for the GIL with the proxy's event loop on every request.
+        if self._queue.qsize() < _BATCH:
+            time.sleep(_DRAIN_S)
+        batch: list[tuple[Exchange, int]] = []
         while len(batch) < _BATCH:
             try:
                 item = self._queue.get_nowait()

@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Generator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -22,7 +23,7 @@ from lookout.core.config import Config
 from lookout.core.models import CallRow
 from lookout.recorder.build import RowBuilder
 from lookout.store.db import open_writer
-from lookout.store.retention import RetentionPolicy, purge
+from lookout.store.retention import PurgeResult, RetentionPolicy, iter_purge
 from lookout.store.writer import CallWriter
 
 log = logging.getLogger(__name__)
@@ -56,21 +57,28 @@ class Recorder:
         self._rows: list[CallRow] = []
         self._counters: Counter[str] = Counter()
         self._next_purge = 0.0  # at start-up
+        self._purging: Generator[PurgeResult, None, None] | None = None
+        self._purge_result: PurgeResult | None = None
 
     def run(self, conn: Connection) -> None:
         last_flush = time.monotonic()
         try:
             while True:
-                wait = max(0.0, FLUSH_S - (time.monotonic() - last_flush))
-                if conn.poll(wait) and not self._handle(conn.recv()):
+                # While a purge is under way, don't sleep: alternate its short steps
+                # with receiving and writing, so records still land within FLUSH_S.
+                idle = 0.0 if self._purging else max(0.0, FLUSH_S - (time.monotonic() - last_flush))
+                if conn.poll(idle) and not self._handle(conn.recv()):
                     break
                 if time.monotonic() - last_flush >= FLUSH_S or len(self._rows) >= BATCH_ROWS:
                     self._flush()
                     last_flush = time.monotonic()
-                    self._purge_if_due()
+                    self._start_purge_if_due()
+                self._purge_step()
         except EOFError:
             log.info("engine went away; flushing and exiting")
         finally:
+            if self._purging is not None:
+                self._purging.close()  # restores automatic checkpoints
             self._flush()
             self._writer.close()
 
@@ -90,10 +98,21 @@ class Recorder:
             self._writer.add_counters(self._counters)
             self._counters = Counter()
 
-    def _purge_if_due(self) -> None:
+    def _start_purge_if_due(self) -> None:
         now = time.time()
-        if now < self._next_purge:
+        if self._purging is None and now >= self._next_purge:
+            self._next_purge = now + self._config.retention.interval_s
+            self._purging = iter_purge(self._db, self._policy, now=now)
+
+    def _purge_step(self) -> None:
+        if self._purging is None:
             return
-        self._next_purge = now + self._config.retention.interval_s
-        result = purge(self._db, self._policy, now=now)
-        log.info("retention purge: %s", result)
+        try:
+            self._purge_result = next(self._purging)
+        except StopIteration:
+            self._purging = None
+            done = self._purge_result
+            if done is not None and (done.calls_deleted or done.payloads_deleted):
+                log.info(
+                    "retention purge deleted %d calls, %d payloads", done.calls_deleted, done.payloads_deleted
+                )

@@ -1,0 +1,257 @@
+"""``lookout bench``: the proxy's cost measured against a direct connection, in one run.
+
+Three processes on this machine: the fake provider (the upstream), a real
+engine (proxy + recorder, on a throwaway data dir), and this process as the
+client. Direct and proxied requests are interleaved one for one, so machine
+noise hits both series alike; the figures reported are differences and ratios.
+
+* latency, c=1: a ~2 KB chat completion each way; added p50 and p99;
+* throughput, c=16: requests per second, proxied over direct;
+* streaming: per-chunk delay (server write to client read, same monotonic
+  clock) and time to first chunk, proxied minus direct.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+from lookout.core.config import Config, ProxySettings
+from lookout.proxy.engine import install_event_loop_policy, running_engine
+
+PROMPT = "Summarise the following meeting notes in three bullet points. " * 30  # ~2 KB body
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    requests: int = 1000
+    seconds: float = 5.0
+    concurrency: int = 16
+    streams: int = 30
+    events_per_stream: int = 40
+
+
+@dataclass(slots=True)
+class BenchReport:
+    loop: str
+    cpus: int
+    python: str
+    request_bytes: int = 0
+    response_bytes: int = 0
+    direct_p50_ms: float = 0.0
+    direct_p99_ms: float = 0.0
+    proxy_p50_ms: float = 0.0
+    proxy_p99_ms: float = 0.0
+    added_p50_ms: float = 0.0
+    added_p99_ms: float = 0.0
+    direct_rps: float = 0.0
+    proxy_rps: float = 0.0
+    rps_ratio: float = 0.0
+    chunk_delay_direct_p50_ms: float = 0.0
+    chunk_delay_proxy_p50_ms: float = 0.0
+    chunk_delay_added_p50_ms: float = 0.0
+    chunk_delay_added_p99_ms: float = 0.0
+    ttft_added_p50_ms: float = 0.0
+    recorded_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def run_bench(options: BenchOptions) -> BenchReport:
+    loop_kind = install_event_loop_policy()
+    report = BenchReport(loop=loop_kind, cpus=os.cpu_count() or 1, python=platform.python_version())
+    ctx = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
+        upstream, upstream_url = _start(ctx, _fake_process, None)
+        config = Config(
+            data_dir=Path(data_dir), proxy=ProxySettings(port=0), upstreams={"bench": upstream_url}
+        )
+        engine, proxy_url = _start(ctx, _engine_process, config)
+        try:
+            asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench"))
+        finally:
+            for process in (engine, upstream):
+                process.terminate()  # SIGTERM: the engine stops gracefully and flushes
+                process.join(30)
+        report.recorded_calls = _count_recorded(Path(data_dir))
+    return report
+
+
+def format_report(r: BenchReport) -> str:
+    return "\n".join(
+        [
+            f"Lookout bench ({r.loop}, {r.cpus} CPUs, Python {r.python}); direct vs through the proxy",
+            f"  latency c=1, {r.request_bytes} B up / {r.response_bytes} B down:",
+            f"    direct  p50 {r.direct_p50_ms:.3f} ms  p99 {r.direct_p99_ms:.3f} ms",
+            f"    proxy   p50 {r.proxy_p50_ms:.3f} ms  p99 {r.proxy_p99_ms:.3f} ms",
+            f"    added   p50 {r.added_p50_ms:+.3f} ms  p99 {r.added_p99_ms:+.3f} ms   (budget 0.5 / 2 ms)",
+            f"  throughput c=16: direct {r.direct_rps:.0f} req/s, proxy {r.proxy_rps:.0f} req/s"
+            f"  -> ratio {r.rps_ratio:.2f} (budget >= 0.5)",
+            f"  streaming: chunk delay added p50 {r.chunk_delay_added_p50_ms:+.3f} ms"
+            f"  p99 {r.chunk_delay_added_p99_ms:+.3f} ms (budget 1 ms); TTFT added p50"
+            f" {r.ttft_added_p50_ms:+.3f} ms (budget 1 ms)",
+            f"  recorded calls: {r.recorded_calls}",
+            *[f"  note: {note}" for note in r.notes],
+        ]
+    )
+
+
+async def _measure(options: BenchOptions, report: BenchReport, direct: str, proxied: str) -> None:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await _latency(session, options, report, direct, proxied)
+        report.direct_rps = await _throughput(session, options, direct)
+        report.proxy_rps = await _throughput(session, options, proxied)
+        report.rps_ratio = report.proxy_rps / report.direct_rps if report.direct_rps else 0.0
+        await _streaming(session, options, report, direct, proxied)
+
+
+async def _chat(session: aiohttp.ClientSession, base: str) -> tuple[float, int]:
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}]})
+    start = time.perf_counter()
+    async with session.post(
+        f"{base}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
+    ) as response:
+        payload = await response.read()
+        response.raise_for_status()
+    return (time.perf_counter() - start) * 1000.0, len(payload)
+
+
+async def _latency(
+    session: aiohttp.ClientSession,
+    options: BenchOptions,
+    report: BenchReport,
+    direct: str,
+    proxied: str,
+) -> None:
+    for _ in range(50):  # warm up connections, caches and the recorder
+        await _chat(session, direct)
+        await _chat(session, proxied)
+    direct_ms: list[float] = []
+    proxy_ms: list[float] = []
+    for _ in range(options.requests):
+        elapsed, size = await _chat(session, direct)
+        direct_ms.append(elapsed)
+        proxy_ms.append((await _chat(session, proxied))[0])
+        report.response_bytes = size
+    report.request_bytes = len(PROMPT) + 60
+    report.direct_p50_ms, report.direct_p99_ms = _p(direct_ms, 50), _p(direct_ms, 99)
+    report.proxy_p50_ms, report.proxy_p99_ms = _p(proxy_ms, 50), _p(proxy_ms, 99)
+    report.added_p50_ms = report.proxy_p50_ms - report.direct_p50_ms
+    report.added_p99_ms = report.proxy_p99_ms - report.direct_p99_ms
+
+
+async def _throughput(session: aiohttp.ClientSession, options: BenchOptions, base: str) -> float:
+    deadline = time.perf_counter() + options.seconds
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await _chat(session, base)
+            done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(options.concurrency)))
+    return done / (time.perf_counter() - start)
+
+
+async def _streaming(
+    session: aiohttp.ClientSession,
+    options: BenchOptions,
+    report: BenchReport,
+    direct: str,
+    proxied: str,
+) -> None:
+    delays: dict[str, list[float]] = {direct: [], proxied: []}
+    ttfts: dict[str, list[float]] = {direct: [], proxied: []}
+    for _ in range(options.streams):
+        for base in (direct, proxied):
+            ttft, chunk_delays = await _one_stream(session, base, options.events_per_stream)
+            ttfts[base].append(ttft)
+            delays[base].extend(chunk_delays)
+    report.chunk_delay_direct_p50_ms = _p(delays[direct], 50)
+    report.chunk_delay_proxy_p50_ms = _p(delays[proxied], 50)
+    report.chunk_delay_added_p50_ms = report.chunk_delay_proxy_p50_ms - report.chunk_delay_direct_p50_ms
+    report.chunk_delay_added_p99_ms = _p(delays[proxied], 99) - _p(delays[direct], 99)
+    report.ttft_added_p50_ms = _p(ttfts[proxied], 50) - _p(ttfts[direct], 50)
+
+
+async def _one_stream(session: aiohttp.ClientSession, base: str, events: int) -> tuple[float, list[float]]:
+    start = time.perf_counter_ns()
+    first: float | None = None
+    chunk_delays: list[float] = []
+    async with session.get(f"{base}/sse/{events}", params={"interval_ms": "2"}) as response:
+        async for line in response.content:
+            if not line.startswith(b"data: "):
+                continue
+            now_ns = time.perf_counter_ns()
+            first = first if first is not None else (now_ns - start) / 1e6
+            chunk_delays.append((now_ns - json.loads(line[6:])["t_ns"]) / 1e6)
+    return first or 0.0, chunk_delays
+
+
+def _p(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def _start(
+    ctx: Any, target: Callable[[Connection, Any], None], arg: Any
+) -> tuple[multiprocessing.process.BaseProcess, str]:
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=target, args=(child, arg), daemon=False)
+    process.start()
+    if not parent.poll(60):
+        process.terminate()
+        raise RuntimeError(f"{target.__name__} did not start within 60 s")
+    return process, str(parent.recv())
+
+
+def _fake_process(conn: Connection, _: Any) -> None:
+    from lookout.demo.fake_server import run_fake_provider
+
+    async def main() -> None:
+        async with run_fake_provider() as fake:
+            await _serve_until_terminated(conn, fake.base_url)
+
+    _run_child(main)
+
+
+def _engine_process(conn: Connection, config: Config) -> None:
+    async def main() -> None:
+        async with running_engine(config) as engine:
+            await _serve_until_terminated(conn, engine.base_url)
+
+    _run_child(main)
+
+
+def _run_child(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    install_event_loop_policy()
+    asyncio.run(main())
+
+
+async def _serve_until_terminated(conn: Connection, url: str) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    conn.send(url)
+    await stop.wait()
+
+
+def _count_recorded(data_dir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "lookout.db") as db:
+        return int(db.execute("select count(*) from calls").fetchone()[0])

@@ -1,0 +1,84 @@
+"""The single writer: batched inserts of call rows and counter increments.
+
+Only the recorder process holds a :class:`CallWriter`. Each batch is one
+transaction, so a batch is either fully visible to readers or not at all, and
+re-sending a batch after a crash replaces the rows by id instead of
+duplicating them.
+
+Rows go in through one prepared ``INSERT OR REPLACE`` and ``executemany``
+rather than ``Table.insert_all``: sqlite-utils inspects and converts every
+value in Python, which measured ~80 ms per 1000-row batch against ~20 ms for
+the bare statement, and the schema is fixed by migrations anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+from sqlite_utils import Database
+
+from lookout.core import clock
+from lookout.core.models import CallRow
+
+CALL_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(CallRow))
+
+_INSERT_CALL_SQL = "INSERT OR REPLACE INTO calls ({}) VALUES ({})".format(
+    ", ".join(CALL_COLUMNS), ", ".join("?" for _ in CALL_COLUMNS)
+)
+_ADD_COUNTER_SQL = """
+INSERT INTO counters (name, value, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET
+    value = value + excluded.value,
+    updated_at = excluded.updated_at
+"""
+
+
+class CallWriter:
+    """Writes batches of :class:`CallRow` and counter deltas through one connection.
+
+    >>> writer = CallWriter(open_writer(data_dir))  # doctest: +SKIP
+    >>> writer.write_calls(rows)                     # doctest: +SKIP
+    >>> writer.add_counters({"dropped_records": 3})  # doctest: +SKIP
+    >>> writer.close()                               # doctest: +SKIP
+    """
+
+    def __init__(self, db: Database, *, now: Callable[[], float] = clock.now) -> None:
+        self._db = db
+        self._now = now
+
+    @property
+    def db(self) -> Database:
+        """The writer connection, for work that must share it (retention purges)."""
+        return self._db
+
+    def write_calls(self, rows: Sequence[CallRow]) -> None:
+        """Insert a batch in one transaction; a row whose id exists replaces it."""
+        if not rows:
+            return
+        with self._db.atomic():
+            self._db.conn.executemany(_INSERT_CALL_SQL, map(_row_values, rows))
+
+    def add_counters(self, deltas: Mapping[str, int]) -> None:
+        """Add each delta to its named counter (created at 0 on first use)."""
+        if not deltas:
+            return
+        updated_at = clock.iso_utc(self._now())
+        with self._db.atomic():
+            self._db.conn.executemany(
+                _ADD_COUNTER_SQL,
+                [(name, delta, updated_at) for name, delta in deltas.items()],
+            )
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the main file and close the connection."""
+        self._db.execute("PRAGMA optimize")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.close()
+
+
+# dataclasses.astuple deep-copies every value; attrgetter reads them in C and
+# the row holds only scalars.
+_row_values: Callable[[CallRow], tuple[Any, ...]] = attrgetter(*CALL_COLUMNS)

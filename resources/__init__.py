@@ -1,0 +1,1 @@
+"""Data files shipped with Lookout (installed as ``lookout.resources``): the price table."""

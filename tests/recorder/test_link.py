@@ -1,0 +1,30 @@
+"""The proxy-to-recorder queue never blocks: it drops bodies, then records, and counts both."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from lookout.core.config import Config, ProxySettings
+from lookout.core.models import Exchange
+from lookout.recorder.link import RecorderLink
+
+
+def record(size: int) -> Exchange:
+    return Exchange(id="x", started_at=0.0, upstream="openai", method="POST", path="/",
+                    request_body=b"q" * size, request_bytes=size, response_body=b"r" * size,
+                    response_bytes=size)  # fmt: skip
+
+
+def test_over_budget_drops_bodies_first_then_records(tmp_path: Path) -> None:
+    settings = replace(ProxySettings(), queue_max_records=3, queue_max_body_bytes=1000)
+    link = RecorderLink(Config(data_dir=tmp_path, proxy=settings))  # not started: nothing drains it
+    kept = record(400)
+    stripped = record(400)
+    link.submit(kept)
+    link.submit(stripped)
+    link.submit(record(10))
+    link.submit(record(10))
+    assert kept.request_body and kept.response_body
+    assert stripped.request_body == b"" and stripped.response_truncated and stripped.request_truncated
+    assert link.stats() == {"queued": 3, "dropped_payloads": 1, "dropped_records": 1}

@@ -1,0 +1,71 @@
+"""House rules, checked: layering, docstrings, lint, types, and documented commands."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lookout.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "app" / "lookout"
+QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6")
+QT_ALLOWED = ("ui", "report")
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_engine_and_recorder_never_import_qt() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        if path.relative_to(PACKAGE).parts[0] not in QT_ALLOWED and imported_roots(path) & set(QT_MODULES)
+    ]
+    assert offenders == []
+
+
+def test_every_module_opens_with_a_docstring() -> None:
+    missing = [
+        str(p.relative_to(ROOT)) for p in modules() if ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
+    assert missing == []
+
+
+def test_every_command_has_examples_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    parser = build_parser()
+    action = next(a for a in parser._subparsers._group_actions)  # type: ignore[union-attr]
+    for name, sub in action.choices.items():  # type: ignore[union-attr]
+        assert sub.epilog and "examples:" in sub.epilog, name
+        assert f"lookout {name}" in readme, f"`lookout {name}` is not documented in README.md"
+
+
+def test_ruff_is_clean() -> None:
+    pytest.importorskip("ruff")
+    for args in (["check", "app", "tests"], ["format", "--check", "app", "tests"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean_on_the_package() -> None:
+    pytest.importorskip("mypy")
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
