@@ -57,6 +57,10 @@ async def chat(session: aiohttp.ClientSession, base_url: str, **headers: str) ->
         return response.status
 
 
+def process_exists(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
 def recorder_pid(engine_pid: int) -> int:
     """The engine's spawned recorder child (not multiprocessing's resource tracker)."""
     for proc in Path("/proc").iterdir():
@@ -102,9 +106,9 @@ async def test_kill_9_loses_nothing_flushed_and_never_corrupts(
         await process.wait()
         for _ in range(50):  # the recorder notices its engine is gone, flushes and exits
             await asyncio.sleep(0.1)
-            if not Path(f"/proc/{recorder}").exists():
+            if not process_exists(recorder):
                 break
-        assert not Path(f"/proc/{recorder}").exists()
+        assert not process_exists(recorder)
     with sqlite3.connect(tmp_path / "lookout.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
         assert db.execute("select count(*) from calls").fetchone() == (10,)

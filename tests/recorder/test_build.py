@@ -11,9 +11,12 @@ from lookout.recorder.build import RowBuilder
 
 REQUEST = json.dumps({"model": "gpt-4o-mini", "stream": True, "messages": []}).encode()
 EVENTS = [
-    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n',
-    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n',
-    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18",'
+    b'"choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n',
+    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18",'
+    b'"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n',
+    b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18",'
+    b'"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
     b'data: {"id":"c1","model":"gpt-4o-mini-2024-07-18","choices":[],'
     b'"usage":{"prompt_tokens":1000,"completion_tokens":500,"total_tokens":1500}}\n\n',
     b"data: [DONE]\n\n",

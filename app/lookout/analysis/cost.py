@@ -140,6 +140,8 @@ class PriceTable:
         self.version = version
         self._prices = dict(prices)
         self._user_prices = dict(user_prices or {})
+        # The recorder prices every call; a handful of model names repeat endlessly.
+        self._lookups: dict[str, ModelPrice | None] = {}
 
     @classmethod
     def bundled(cls) -> PriceTable:
@@ -183,6 +185,13 @@ class PriceTable:
         """The price for ``model``: user overrides first, then the bundled table."""
         if not model:
             return None
+        if model not in self._lookups:
+            if len(self._lookups) > 4096:
+                self._lookups.clear()
+            self._lookups[model] = self._find(model)
+        return self._lookups[model]
+
+    def _find(self, model: str) -> ModelPrice | None:
         for table in (self._user_prices, self._prices):
             for name in model_candidates(model):
                 if name in table:

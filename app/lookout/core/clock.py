@@ -22,8 +22,9 @@ def now() -> float:
 
 def iso_utc(epoch: float) -> str:
     """Format epoch seconds as the storage timestamp format."""
-    dt = datetime.fromtimestamp(epoch, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    whole = int(epoch // 1)
+    millis = int((epoch - whole) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 
 def parse_iso(text: str) -> float:

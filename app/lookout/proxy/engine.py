@@ -66,7 +66,6 @@ async def serving(proxy: ProxyServer) -> AsyncIterator[str]:
     Yields the base URL, e.g. ``http://127.0.0.1:8787`` (port 0 picks a free one).
     """
     settings = proxy.settings
-    await proxy.start()
     runner = web.ServerRunner(
         web.Server(proxy.handle, handler_cancellation=True, access_log=None),
         shutdown_timeout=settings.shutdown_grace_s,

@@ -9,12 +9,11 @@ a ``sink`` that must never block.
 from __future__ import annotations
 
 import asyncio
-import time
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
-import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -26,8 +25,11 @@ from lookout.proxy.errors import error_response, unknown_upstream_response
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import trace_ids
+from lookout.proxy.upstream import UpstreamPool, UpstreamResponse
+from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError
 
 Sink = Callable[[Exchange], None]
+Headers = CIMultiDict[str] | CIMultiDictProxy[str]
 
 # RFC 9110 §7.6.1 connection-specific headers, plus the non-standard proxy-connection.
 HOP_BY_HOP = frozenset(
@@ -43,8 +45,6 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-# Headers aiohttp's client would add on its own; skipped unless the caller sent them.
-AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 STATUS_PATH = "_lookout"
 # Small request bodies are read whole (one write upstream, no chunked encoding);
 # larger ones stream. aiohttp's BaseRequest.read() refuses more than 1 MiB anyway.
@@ -54,33 +54,18 @@ SMALL_RESPONSE_MAX = 64 * 1024
 
 
 class ProxyServer:
-    """Owns the upstream client session and the request handler."""
+    """Owns the upstream connection pool and the request handler."""
 
     def __init__(self, settings: ProxySettings, router: Router, sink: Sink) -> None:
         self.settings = settings
         self.router = router
         self._sink = sink
-        self._session: aiohttp.ClientSession | None = None
+        self._pool = UpstreamPool(settings.connect_timeout_s, settings.read_timeout_s)
         self.started_at = time.time()
         self.stats_provider: Callable[[], dict[str, int]] = dict
 
-    async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=True)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,  # bytes pass through exactly as the upstream sent them
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                connect=self.settings.connect_timeout_s,
-                sock_read=self.settings.read_timeout_s,
-            ),
-        )
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._pool.close()
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         reason = refusal_reason(request.headers)
@@ -104,7 +89,6 @@ class ProxyServer:
         )
 
     async def _forward(self, request: web.BaseRequest, route: Route) -> web.StreamResponse:
-        assert self._session is not None, "ProxyServer.start() was not awaited"
         t0 = perf_counter()
         trace_id, session_id = trace_ids(request.headers)
         started_at = time.time()
@@ -123,16 +107,11 @@ class ProxyServer:
         received = TimedCapture(self.settings.capture_limit_bytes, t0)
         response: web.StreamResponse | None = None
         try:
-            headers, skip = upstream_headers(request.headers)
             data = await self._request_body(request, sent)
-            async with self._session.request(
-                request.method,
-                route.url,
-                headers=headers,
-                data=data,
-                allow_redirects=False,
-                skip_auto_headers=skip,
-            ) as upstream:
+            upstream = await self._pool.request(
+                request.method, route.url, upstream_headers(request.headers), data
+            )
+            try:
                 exchange.status_code = upstream.status
                 exchange.response_content_type = upstream.headers.get("Content-Type")
                 exchange.response_encoding = upstream.headers.get("Content-Encoding")
@@ -142,10 +121,14 @@ class ProxyServer:
                     body = await upstream.read()
                     received.add(body)
                     exchange.outcome = "ok"
-                    return web.Response(body=body, status=upstream.status, reason=upstream.reason, headers=headers)
+                    return web.Response(
+                        body=body, status=upstream.status, reason=upstream.reason, headers=headers
+                    )
                 response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
                 await response.prepare(request)
                 await relay_body(upstream, response, received, exchange)
+            finally:
+                upstream.release()  # reused only if the body was read to its end
             await response.write_eof()
             return response
         except asyncio.CancelledError:
@@ -154,7 +137,7 @@ class ProxyServer:
         except ClientGone:
             exchange.outcome = "client_aborted"
             return response if response is not None else web.Response(status=499)
-        except (TimeoutError, aiohttp.ClientError) as exc:
+        except UpstreamError as exc:
             return self._upstream_failure(request, exchange, route, response, exc)
         except Exception as exc:  # a bug of ours must not take the user's call down silently
             exchange.network_error = f"lookout internal error: {type(exc).__name__}"
@@ -182,7 +165,7 @@ class ProxyServer:
         exchange: Exchange,
         route: Route,
         response: web.StreamResponse | None,
-        exc: BaseException,
+        exc: UpstreamError,
     ) -> web.StreamResponse:
         timed_out = isinstance(exc, TimeoutError)
         exchange.outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
@@ -190,24 +173,24 @@ class ProxyServer:
             # Headers are already out: the only honest signal left is a broken
             # connection, so the client sees a truncated body rather than a clean end.
             exchange.outcome = "upstream_timeout" if timed_out else "error"
-            exchange.network_error = _describe(exc, route, mid_response=True)
+            exchange.network_error = _describe(exc, route)
             if request.transport is not None:
                 request.transport.close()
             return response
-        exchange.network_error = _describe(exc, route, mid_response=False)
+        exchange.network_error = _describe(exc, route)
         if timed_out:
             return error_response(504, exchange.network_error, "upstream_timeout")
         return error_response(502, exchange.network_error, "upstream_unreachable")
 
 
 async def relay_body(
-    upstream: aiohttp.ClientResponse,
+    upstream: UpstreamResponse,
     response: web.StreamResponse,
     capture: TimedCapture,
     exchange: Exchange,
 ) -> None:
     """Write each upstream chunk to the client the moment it arrives."""
-    async for chunk in upstream.content.iter_any():
+    async for chunk in upstream.chunks():
         capture.add(chunk)
         try:
             await response.write(chunk)
@@ -216,13 +199,10 @@ async def relay_body(
     exchange.outcome = "ok"
 
 
-def _small_and_whole(upstream: aiohttp.ClientResponse) -> bool:
+def _small_and_whole(upstream: UpstreamResponse) -> bool:
     length = upstream.content_length
-    return (
-        length is not None
-        and length <= SMALL_RESPONSE_MAX
-        and not upstream.content_type.endswith(("event-stream", "ndjson"))
-    )
+    content_type = upstream.headers.get("Content-Type", "")
+    return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in content_type
 
 
 class ClientGone(Exception):
@@ -243,25 +223,22 @@ def call_id(started_at: float) -> str:
     return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
 
 
-def upstream_headers(incoming: CIMultiDictProxy[str]) -> tuple[CIMultiDict[str], list[str]]:
-    """Headers to send upstream, and aiohttp's auto-headers to suppress."""
+def upstream_headers(incoming: Headers) -> list[tuple[str, str]]:
+    """The client's headers minus hop-by-hop ones, Host (set per upstream) and Lookout's own."""
     drop = _connection_tokens(incoming)
-    headers: CIMultiDict[str] = CIMultiDict()
-    for name, value in incoming.items():
-        lower = name.lower()
-        if lower in drop or lower == "host" or lower.startswith("x-lookout-"):
-            continue
-        headers.add(name, value)
-    skip = [name for name in AUTO_HEADERS if name not in incoming]
-    return headers, skip
+    return [
+        (name, value)
+        for name, value in incoming.items()
+        if (lower := name.lower()) not in drop and lower != "host" and not lower.startswith("x-lookout-")
+    ]
 
 
-def downstream_headers(upstream: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+def downstream_headers(upstream: Headers) -> CIMultiDict[str]:
     drop = _connection_tokens(upstream)
     return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
 
 
-def _connection_tokens(headers: CIMultiDictProxy[str]) -> frozenset[str]:
+def _connection_tokens(headers: Headers) -> frozenset[str]:
     listed = headers.get("Connection")
     if not listed:
         return HOP_BY_HOP
@@ -278,11 +255,8 @@ def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCaptu
     exchange.chunk_marks = received.marks
 
 
-def _describe(exc: BaseException, route: Route, *, mid_response: bool) -> str:
+def _describe(exc: UpstreamError, route: Route) -> str:
     target = f"upstream {route.upstream!r} ({route.url.scheme}://{route.url.host}:{route.url.port})"
-    when = " mid-response" if mid_response else ""
-    if isinstance(exc, TimeoutError):
-        return f"{target} timed out{when}"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {target}: {exc.os_error.strerror or exc.os_error}"
-    return f"{target} failed{when}: {type(exc).__name__}"
+    if isinstance(exc, UpstreamConnectError):
+        return f"cannot connect to {target}: {exc}"
+    return f"{target}: {exc}"

@@ -1,0 +1,162 @@
+"""A lean HTTP/1.1 client for talking to upstreams: keep-alive pool, streaming bodies.
+
+Why not aiohttp's client: measured on the 2-core dev machine, a minimal
+aiohttp-server-plus-aiohttp-client proxy spent 0.56 ms of CPU per small request
+and reached 0.39x a direct connection's throughput at c=16; the same server in
+front of a bare asyncio connection spent 0.24 ms and reached 0.63x. The proxy's
+budget (design §5) needs the latter. Parsing is llhttp's, through ``httptools``;
+this module only frames requests, pools connections and relays body pieces.
+
+Bytes pass through untouched: no decompression, no header rewriting beyond
+``Host`` and the body framing the proxy itself must choose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from multidict import CIMultiDict
+from yarl import URL
+
+from lookout.proxy.upstream_conn import (
+    Connection,
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+Body = bytes | AsyncIterator[bytes] | None
+
+
+class UpstreamResponse:
+    """Status and headers of an upstream response; its body is read with :meth:`chunks`."""
+
+    def __init__(self, pool: UpstreamPool, key: tuple[str, str, int], conn: Connection) -> None:
+        self._pool = pool
+        self._key = key
+        self._conn = conn
+        self.status = conn.status
+        self.reason = conn.reason
+        self.headers: CIMultiDict[str] = CIMultiDict(conn.headers)
+        length = self.headers.get("Content-Length")
+        self.content_length = int(length) if length and length.isdigit() else None
+        self._released = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Body pieces as they arrive. Raises UpstreamError if the upstream breaks off."""
+        while True:
+            piece = await self._conn.next_piece()
+            if piece is None:
+                self.release()
+                return
+            yield piece
+
+    async def read(self) -> bytes:
+        return b"".join([piece async for piece in self.chunks()])
+
+    def release(self) -> None:
+        """Give the connection back (reusable only after a complete message), or close it."""
+        if not self._released:
+            self._released = True
+            self._pool.put_back(self._key, self._conn)
+
+
+class UpstreamPool:
+    """Keep-alive connections per (scheme, host, port), reused across requests."""
+
+    def __init__(self, connect_timeout_s: float, read_timeout_s: float, max_idle_per_host: int = 32) -> None:
+        self._connect_timeout = connect_timeout_s
+        self._read_timeout = read_timeout_s
+        self._max_idle = max_idle_per_host
+        self._idle: dict[tuple[str, str, int], deque[Connection]] = {}
+        self._ssl = ssl.create_default_context()
+
+    async def request(
+        self, method: str, url: URL, headers: list[tuple[str, str]], body: Body
+    ) -> UpstreamResponse:
+        """Send a request and wait for the response head. Retries once on a stale pooled connection."""
+        key = (url.scheme, url.raw_host or "", url.port or (443 if url.scheme == "https" else 80))
+        head = request_head(method, url, headers, body)
+        replayable = not isinstance(body, AsyncIterator)
+        while True:
+            conn, reused = await self._acquire(key)
+            try:
+                await conn.send(head, body, expect_body=method != "HEAD")
+                await conn.wait_head()
+            except UpstreamError as exc:
+                conn.close()
+                # A pooled connection the server had already closed: safe to retry
+                # once on a fresh one, as long as the body can be sent again.
+                if reused and replayable and not conn.got_any_byte and not isinstance(exc, UpstreamTimeout):
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            return UpstreamResponse(self, key, conn)
+
+    def put_back(self, key: tuple[str, str, int], conn: Connection) -> None:
+        idle = self._idle.setdefault(key, deque())
+        if conn.reusable and len(idle) < self._max_idle:
+            idle.append(conn)
+        else:
+            conn.close()
+
+    async def close(self) -> None:
+        for idle in self._idle.values():
+            for conn in idle:
+                conn.close()
+        self._idle.clear()
+
+    async def _acquire(self, key: tuple[str, str, int]) -> tuple[Connection, bool]:
+        idle = self._idle.get(key)
+        while idle:
+            conn = idle.pop()
+            if conn.open:
+                conn.reset()
+                return conn, True
+        return await self._connect(key), False
+
+    async def _connect(self, key: tuple[str, str, int]) -> Connection:
+        scheme, host, port = key
+        loop = asyncio.get_running_loop()
+        tls: dict[str, Any] = {"ssl": self._ssl, "server_hostname": host} if scheme == "https" else {}
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                _, conn = await loop.create_connection(
+                    lambda: Connection(self._read_timeout), host.strip("[]"), port, **tls
+                )
+        except TimeoutError:
+            raise UpstreamTimeout(f"connecting took longer than {self._connect_timeout:g} s") from None
+        except ssl.SSLError as exc:
+            raise UpstreamConnectError(f"TLS handshake failed: {exc.reason or exc}") from None
+        except OSError as exc:
+            raise UpstreamConnectError(exc.strerror or str(exc)) from None
+        return conn
+
+
+def request_head(method: str, url: URL, headers: list[tuple[str, str]], body: Body) -> bytes:
+    """The request line and headers, with Host and body framing set by us."""
+    default_port = (url.scheme == "https" and url.port == 443) or (url.scheme == "http" and url.port == 80)
+    host = url.raw_host or ""
+    if ":" in host:
+        host = f"[{host}]"
+    lines = [
+        f"{method} {url.raw_path_qs} HTTP/1.1",
+        f"Host: {host if default_port else f'{host}:{url.port}'}",
+    ]
+    has_length = False
+    for name, value in headers:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise UpstreamError(f"header {name!r} contains a line break")
+        has_length = has_length or name.lower() == "content-length"
+        lines.append(f"{name}: {value}")
+    if isinstance(body, AsyncIterator) and not has_length:
+        lines.append("Transfer-Encoding: chunked")
+    elif isinstance(body, bytes) and not has_length:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")

@@ -1,0 +1,224 @@
+"""One upstream HTTP/1.1 connection: an asyncio protocol fed through llhttp (httptools).
+
+It writes a request, then hands out the response head and body pieces as they
+arrive, with a read timeout on every wait and back-pressure on the socket when
+the consumer (the client side of the proxy) is slower than the upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import cast
+
+import httptools
+
+# Pause reading from the upstream when this much body is buffered unconsumed.
+HIGH_WATER = 1024 * 1024
+LOW_WATER = 256 * 1024
+
+
+class UpstreamError(Exception):
+    """The upstream could not be reached or broke the exchange."""
+
+
+class UpstreamConnectError(UpstreamError):
+    """No connection could be opened (refused, DNS, TLS)."""
+
+
+class UpstreamTimeout(UpstreamError, TimeoutError):
+    """Connecting took longer than the connect timeout, or a read than the read timeout."""
+
+
+class Connection(asyncio.Protocol):
+    """A keep-alive connection carrying one exchange at a time."""
+
+    def __init__(self, read_timeout_s: float) -> None:
+        self._read_timeout = read_timeout_s
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._write_ready: asyncio.Future[None] | None = None
+        self.open = False
+        self.idle = False
+        self.reset()
+
+    def reset(self) -> None:
+        """Prepare for the next exchange on this connection."""
+        self._parser = httptools.HttpResponseParser(self)
+        self.status = 0
+        self.reason = ""
+        self.headers: list[tuple[str, str]] = []
+        self.got_any_byte = False
+        self.idle = False
+        self._expect_body = True
+        self._head_done = False
+        self._complete = False
+        self._keep_alive = False
+        self._framed = False  # Content-Length or chunked, i.e. not ended by closing
+        self._pieces: deque[bytes] = deque()
+        self._buffered = 0
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._error: UpstreamError | None = None
+
+    @property
+    def reusable(self) -> bool:
+        return self.open and self._complete and self._keep_alive and self._error is None
+
+    def close(self) -> None:
+        self.open = False
+        if self._transport is not None:
+            self._transport.close()
+
+    # -- sending --------------------------------------------------------------
+
+    async def send(
+        self, head: bytes, body: bytes | AsyncIterator[bytes] | None, *, expect_body: bool
+    ) -> None:
+        if not self.open or self._transport is None:
+            raise UpstreamError("the upstream closed the connection")
+        self._expect_body = expect_body
+        if body is None or isinstance(body, bytes):
+            self._transport.write(head + body if body else head)
+            return
+        chunked = b"\r\nTransfer-Encoding: chunked\r\n" in head
+        self._transport.write(head)
+        async for piece in body:
+            if piece:
+                self._transport.write(b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece)
+                await self._drain()
+        if chunked:
+            self._transport.write(b"0\r\n\r\n")
+
+    async def _drain(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._write_ready is not None:
+            await self._write_ready
+
+    def pause_writing(self) -> None:
+        self._write_ready = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        if self._write_ready is not None and not self._write_ready.done():
+            self._write_ready.set_result(None)
+        self._write_ready = None
+
+    # -- receiving ------------------------------------------------------------
+
+    async def wait_head(self) -> None:
+        while not self._head_done:
+            await self._wait()
+
+    async def next_piece(self) -> bytes | None:
+        """The next body piece, or None at the end of the body."""
+        while True:
+            if self._pieces:
+                piece = self._pieces.popleft()
+                self._buffered -= len(piece)
+                if self._paused and self._buffered < LOW_WATER and self._transport is not None:
+                    self._paused = False
+                    self._transport.resume_reading()
+                return piece
+            if self._complete:
+                return None
+            await self._wait()
+
+    async def _wait(self) -> None:
+        if self._error is not None:
+            raise self._error
+        self._waiter = self._loop.create_future()
+        timer = self._loop.call_later(self._read_timeout, self._timed_out)
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+            timer.cancel()
+        error = self._failure()
+        if error is not None and not self._pieces:
+            raise error
+
+    def _failure(self) -> UpstreamError | None:
+        return self._error
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _fail(self, error: UpstreamError) -> None:
+        if self._error is None:
+            self._error = error
+        self.close()
+        if self._write_ready is not None and not self._write_ready.done():
+            self._write_ready.set_result(None)
+        self._wake()
+
+    def _timed_out(self) -> None:
+        self._fail(UpstreamTimeout(f"no data from the upstream for {self._read_timeout:g} s"))
+
+    # -- asyncio.Protocol -----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
+        self.open = True
+
+    def data_received(self, data: bytes) -> None:
+        if self.idle:  # e.g. a 408 before closing: this connection is done for
+            self.close()
+            return
+        self.got_any_byte = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(UpstreamError(f"the upstream sent an invalid HTTP response ({exc})"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        if self._head_done and not self._complete and not self._framed:
+            self._complete = True  # a body delimited by closing the connection
+            self._wake()
+        elif not self._complete:
+            where = "mid-response" if self._head_done else "before responding"
+            self._fail(UpstreamError(f"the upstream closed the connection {where}"))
+
+    # -- httptools callbacks --------------------------------------------------
+
+    def on_status(self, status: bytes) -> None:
+        self.reason += status.decode("latin-1")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        lower = name.lower()
+        if lower == b"content-length" or (lower == b"transfer-encoding" and b"chunked" in value.lower()):
+            self._framed = True
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # informational: the real head follows
+            self.headers, self.reason, self._framed = [], "", False
+            return
+        self.status = status
+        self._head_done = True
+        self._keep_alive = self._parser.should_keep_alive()
+        if not self._expect_body or status in (204, 304):
+            # A HEAD response announces a length it never sends: end here and
+            # don't reuse the connection, rather than teach the parser about HEAD.
+            self._complete = True
+            self._framed = True
+            self._keep_alive = self._keep_alive and status in (204, 304)
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        self._pieces.append(bytes(body))
+        self._buffered += len(body)
+        if self._buffered > HIGH_WATER and not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        if self._head_done:
+            self._complete = True
+            self._wake()
