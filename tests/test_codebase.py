@@ -69,3 +69,13 @@ def test_mypy_strict_is_clean_on_the_package() -> None:
     pytest.importorskip("mypy")
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        block.split("\n", 1)[1].split("```", 1)[0].strip() for block in quick_start.split("```sh")[1:]
+    ]
+    assert len(commands) == 2, "the Quick start has exactly two commands"
+    assert commands[1] in (ROOT / ".ci" / "run").read_text()

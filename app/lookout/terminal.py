@@ -70,5 +70,6 @@ def _int(value: int | None) -> str:
 def _cost(cost: float | None, unpriced: int) -> str:
     if cost is None:
         return "unpriced"
-    text = f"{cost:.4f}"
+    # Tiny amounts keep significant digits: "0.0000" would read as free.
+    text = f"{cost:.4f}" if cost >= 0.01 or cost == 0 else f"{cost:.6f}"
     return f"{text} ({unpriced} unpriced)" if unpriced else text
