@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=float, default=5.0, help="duration of each throughput run (default 5)"
     )
     bench.add_argument("--format", choices=("table", "json"), default="table")
+    bench.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="event loop to measure"
+    )
     return parser
 
 

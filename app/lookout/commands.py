@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,6 +119,7 @@ def run_bench(args: argparse.Namespace, config: Config) -> int:
     from lookout.proxy.bench import BenchOptions, format_report
     from lookout.proxy.bench import run_bench as bench
 
+    os.environ["LOOKOUT_EVENT_LOOP"] = args.loop  # read by every bench process
     report = bench(BenchOptions(requests=args.requests, seconds=args.seconds))
     print(json.dumps(asdict(report), indent=2) if args.format == "json" else format_report(report))
     return 0

@@ -32,6 +32,8 @@ import numpy as np
 
 from lookout.core.config import Config, ProxySettings
 from lookout.proxy.engine import install_event_loop_policy, running_engine
+from lookout.store.db import open_reader
+from lookout.store.queries import count_calls
 
 PROMPT = "Summarise the following meeting notes in three bullet points. " * 30  # ~2 KB body
 
@@ -67,6 +69,7 @@ class BenchReport:
     chunk_delay_added_p99_ms: float = 0.0
     ttft_added_p50_ms: float = 0.0
     recorded_calls: int = 0
+    engine_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -82,6 +85,7 @@ def run_bench(options: BenchOptions) -> BenchReport:
         engine, proxy_url = _start(ctx, _engine_process, config)
         try:
             asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench"))
+            report.engine_rss_mb = _rss_mb(engine.pid)
         finally:
             for process in (engine, upstream):
                 process.terminate()  # SIGTERM: the engine stops gracefully and flushes
@@ -103,7 +107,10 @@ def format_report(r: BenchReport) -> str:
             f"  streaming: chunk delay added p50 {r.chunk_delay_added_p50_ms:+.3f} ms"
             f"  p99 {r.chunk_delay_added_p99_ms:+.3f} ms (budget 1 ms); TTFT added p50"
             f" {r.ttft_added_p50_ms:+.3f} ms (budget 1 ms)",
-            f"  recorded calls: {r.recorded_calls}",
+            f"  streaming chunk delay p50: direct {r.chunk_delay_direct_p50_ms:.3f} ms,"
+            f" proxy {r.chunk_delay_proxy_p50_ms:.3f} ms",
+            f"  recorded calls: {r.recorded_calls}; engine RSS at the end {r.engine_rss_mb:.0f} MB"
+            " (budget 120 MB after 10k calls)",
             *[f"  note: {note}" for note in r.notes],
         ]
     )
@@ -250,8 +257,14 @@ async def _serve_until_terminated(conn: Connection, url: str) -> None:
     await stop.wait()
 
 
-def _count_recorded(data_dir: Path) -> int:
-    import sqlite3
+def _rss_mb(pid: int | None) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0  # not Linux: no cheap way to ask
+    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "0")
+    return int(kib) / 1024
 
-    with sqlite3.connect(data_dir / "lookout.db") as db:
-        return int(db.execute("select count(*) from calls").fetchone()[0])
+
+def _count_recorded(data_dir: Path) -> int:
+    return count_calls(open_reader(data_dir))

@@ -33,7 +33,12 @@ class RunningEngine:
 
 
 def install_event_loop_policy() -> str:
-    """Use uvloop where available (it measurably cuts per-request overhead)."""
+    """Use uvloop where available; ``LOOKOUT_EVENT_LOOP=asyncio`` opts out.
+
+    ``lookout bench --loop`` compares the two on this machine.
+    """
+    if os.environ.get("LOOKOUT_EVENT_LOOP") == "asyncio":
+        return "asyncio"
     try:
         import uvloop
     except ImportError:

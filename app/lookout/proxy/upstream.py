@@ -102,6 +102,7 @@ class UpstreamPool:
     def put_back(self, key: tuple[str, str, int], conn: Connection) -> None:
         idle = self._idle.setdefault(key, deque())
         if conn.reusable and len(idle) < self._max_idle:
+            conn.idle = True
             idle.append(conn)
         else:
             conn.close()

@@ -62,6 +62,7 @@ class Recorder:
 
     def run(self, conn: Connection) -> None:
         last_flush = time.monotonic()
+        self._start_purge_if_due()  # retention runs at start-up, then every interval
         try:
             while True:
                 # While a purge is under way, don't sleep: alternate its short steps

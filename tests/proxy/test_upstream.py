@@ -1,0 +1,180 @@
+"""The upstream HTTP/1.1 client against scripted raw servers: framing edge cases and failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from yarl import URL
+
+from lookout.proxy.upstream import UpstreamPool, request_head
+from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError, UpstreamTimeout
+
+Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def raw_server(script: Script) -> AsyncIterator[tuple[URL, list[bytes]]]:
+    """A TCP server that runs ``script`` per connection; yields its URL and a list for request heads."""
+    heads: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await script(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield URL(f"http://127.0.0.1:{port}/v1/x?a=1"), heads
+    finally:
+        server.close()
+
+
+async def read_request(reader: asyncio.StreamReader, heads: list[bytes]) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    heads.append(head)
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return await reader.readexactly(int(line.split(b":")[1]))
+    return b""
+
+
+def pool(read_timeout: float = 2.0) -> UpstreamPool:
+    return UpstreamPool(connect_timeout_s=1.0, read_timeout_s=read_timeout)
+
+
+def test_request_head_sets_host_and_framing() -> None:
+    url = URL("https://api.example.com/v1/chat?x=%20y")
+    head = request_head("POST", url, [("Content-Type", "application/json")], b"{}")
+    assert head.startswith(b"POST /v1/chat?x=%20y HTTP/1.1\r\nHost: api.example.com\r\n")
+    assert b"Content-Length: 2\r\n" in head
+    assert b"Host: 127.0.0.1:8000\r\n" in request_head("GET", URL("http://127.0.0.1:8000/"), [], None)
+    with pytest.raises(UpstreamError, match="line break"):
+        request_head("GET", url, [("X-Evil", "a\r\nInjected: 1")], None)
+
+
+async def test_keep_alive_reuses_one_connection() -> None:
+    connections = 0
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            await read_request(reader, heads)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    async with raw_server(script) as (url, heads):
+        upstream = pool()
+        for _ in range(3):
+            response = await upstream.request("GET", url, [], None)
+            assert await response.read() == b"ok"
+        await upstream.close()
+    assert connections == 1 and len(heads) == 3
+
+
+async def test_informational_head_and_close_delimited_bodies() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).split(b" ")[0]
+        if head == b"HEAD":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(5)
+        elif head == b"POST":
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nnew")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")
+            await writer.drain()
+            writer.close()
+
+    async with raw_server(script) as (url, _):
+        upstream = pool()
+        head = await upstream.request("HEAD", url, [], None)
+        assert head.status == 200 and await asyncio.wait_for(head.read(), 1) == b""
+        created = await upstream.request("POST", url, [], b"x")
+        assert created.status == 201 and await created.read() == b"new"
+        closing = await upstream.request("GET", url, [], None)
+        assert await closing.read() == b"until the end"
+        await upstream.close()
+
+
+async def test_streamed_upload_without_length_is_sent_chunked() -> None:
+    received: list[bytes] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert b"Transfer-Encoding: chunked" in head
+        received.append(await reader.readuntil(b"0\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"hello "
+        yield b"world"
+
+    async with raw_server(script) as (url, _):
+        upstream = pool()
+        response = await upstream.request("POST", url, [], body())
+        assert response.status == 200 and await response.read() == b""
+        await upstream.close()
+    assert received == [b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"]
+
+
+async def test_a_pooled_connection_the_server_closed_is_not_reused() -> None:
+    served = 0
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        await reader.readuntil(b"\r\n\r\n")
+        served += 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        # then close: the client still believes the connection is alive
+
+    async with raw_server(script) as (url, _):
+        upstream = pool()
+        assert await (await upstream.request("GET", url, [], None)).read() == b"ok"
+        await asyncio.sleep(0.1)
+        assert await (await upstream.request("GET", url, [], b"")).read() == b"ok"
+        await upstream.close()
+    assert served == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "message"),
+    [
+        (b"this is not http\r\n\r\n", UpstreamError, "invalid HTTP response"),
+        (b"", UpstreamError, "closed the connection before responding"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", UpstreamError, "mid-response"),
+    ],
+)
+async def test_broken_upstreams_raise_clear_errors(
+    reply: bytes, error: type[Exception], message: str
+) -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(reply)
+        await writer.drain()
+
+    async with raw_server(script) as (url, _):
+        upstream = pool()
+        with pytest.raises(error, match=message):
+            response = await upstream.request("GET", url, [], None)
+            await response.read()
+        await upstream.close()
+
+
+async def test_read_timeout_and_refused_connections() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    async with raw_server(silent) as (url, _):
+        with pytest.raises(UpstreamTimeout, match="no data"):
+            await pool(read_timeout=0.2).request("GET", url, [], None)
+    with pytest.raises(UpstreamConnectError):
+        await pool().request("GET", url, [], None)  # the server is gone now

@@ -1,0 +1,52 @@
+"""The recorder loop: writes what it receives, counts drops, purges on start-up, flushes on stop."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+from lookout.core.clock import iso_utc
+from lookout.core.config import Config
+from lookout.core.models import Exchange
+from lookout.recorder.process import Recorder
+from lookout.store.db import open_reader, open_writer
+from lookout.store.queries import count_calls, counters
+from lookout.store.writer import CallWriter
+from tests.store.factories import make_row
+
+
+def exchange(n: int) -> Exchange:
+    return Exchange(id=f"{n:032x}", started_at=time.time(), upstream="openai", method="POST",
+                    path="/v1/embeddings", status_code=200, latency_ms=3.0)  # fmt: skip
+
+
+def test_records_flush_on_stop_and_old_rows_are_purged_at_start_up(tmp_path: Path) -> None:
+    writer = CallWriter(open_writer(tmp_path))
+    writer.write_calls([make_row(id="ancient", started_at=iso_utc(time.time() - 40 * 86400))])
+    writer.close()
+
+    receive, send = multiprocessing.Pipe(duplex=False)
+    recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path)).run, args=(receive,))
+    recorder.start()
+    send.send(("calls", [exchange(n) for n in range(25)]))
+    send.send(("counters", {"dropped_records": 2}))
+    time.sleep(0.5)  # let the start-up purge's short steps run before asking it to stop
+    send.send(("stop", None))
+    recorder.join(10)
+
+    db = open_reader(tmp_path)
+    assert not recorder.is_alive()
+    assert count_calls(db) == 25  # the 40-day-old row went at start-up
+    assert counters(db)["dropped_records"] == 2
+
+
+def test_engine_going_away_still_flushes(tmp_path: Path) -> None:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path)).run, args=(receive,))
+    recorder.start()
+    send.send(("calls", [exchange(1)]))
+    send.close()  # like a kill -9 of the engine: EOF on the pipe
+    recorder.join(10)
+    assert count_calls(open_reader(tmp_path)) == 1
