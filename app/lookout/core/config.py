@@ -33,7 +33,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 
@@ -69,11 +69,39 @@ class RetentionSettings:
     interval_s: float = 3600.0
 
 
+Operator = Literal["replace", "mask", "hash", "drop"]
+OPERATORS: tuple[Operator, ...] = ("replace", "mask", "hash", "drop")
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionSettings:
+    """How stored text is redacted. ``drop`` on an entity stores no body when it is found."""
+
+    # An installed spaCy package (e.g. "en_core_web_md") turns on PERSON, LOCATION
+    # and NRP; None means pattern recognizers only, with no model at all.
+    ner_model: str | None = None
+    default_operator: Operator = "replace"
+    operators: Mapping[str, Operator] = field(default_factory=dict)  # per entity type
+    time_budget_s: float = 2.0  # per call; over it the call is stored without bodies
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSettings:
+    """Which bodies are stored (always redacted). Metadata is always stored."""
+
+    store_bodies: bool = True
+    success_sample_rate: float = 1.0  # errors are always kept
+    max_body_bytes: int = 256 * 1024
+    never_store_bodies_for: frozenset[str] = frozenset()  # upstream names
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     data_dir: Path
     proxy: ProxySettings = field(default_factory=ProxySettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    redaction: RedactionSettings = field(default_factory=RedactionSettings)
+    capture: CaptureSettings = field(default_factory=CaptureSettings)
     upstreams: Mapping[str, str] = field(default_factory=dict)  # user additions/overrides
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -97,12 +125,15 @@ def load_config(
 ) -> Config:
     """Build the effective configuration. Raises ConfigError with a readable message."""
     raw = _read_toml(Path(config_file).expanduser() if config_file else None)
-    _reject_unknown(raw, {"data_dir", "proxy", "upstreams", "retention", "prices"}, "top level")
+    known = {"data_dir", "proxy", "upstreams", "retention", "prices", "redaction", "capture"}
+    _reject_unknown(raw, known, "top level")
     chosen_dir = data_dir or os.environ.get("LOOKOUT_DATA_DIR") or raw.get("data_dir")
     config = Config(
         data_dir=Path(chosen_dir).expanduser() if chosen_dir else default_data_dir(),
         proxy=_proxy_settings(_table(raw, "proxy")),
         retention=_retention_settings(_table(raw, "retention")),
+        redaction=_redaction_settings(_table(raw, "redaction")),
+        capture=_capture_settings(_table(raw, "capture")),
         upstreams={**_string_table(_table(raw, "upstreams"), "upstreams"), **(upstreams or {})},
         prices=_prices(_table(raw, "prices")),
     )
@@ -183,6 +214,49 @@ def _retention_settings(raw: dict[str, Any]) -> RetentionSettings:
         payloads_max_age_s=_seconds(raw.get("payloads", base.payloads_max_age_s), "retention.payloads"),
         max_db_bytes=1024 * 1024 * _positive_int(raw.get("max_db_mb", 1024), "retention.max_db_mb"),
         interval_s=_seconds(raw.get("interval", base.interval_s), "retention.interval"),
+    )
+
+
+def _redaction_settings(raw: dict[str, Any]) -> RedactionSettings:
+    _reject_unknown(raw, {"ner_model", "default_operator", "operators", "time_budget"}, "[redaction]")
+    base = RedactionSettings()
+    operators = _table(raw, "operators")
+    for entity, operator in [
+        ("default_operator", raw.get("default_operator", "replace")),
+        *operators.items(),
+    ]:
+        if operator not in OPERATORS:
+            raise ConfigError(f"redaction operator for {entity} must be one of {', '.join(OPERATORS)}")
+    ner_model = raw.get("ner_model")
+    if ner_model is not None and not isinstance(ner_model, str):
+        raise ConfigError("redaction.ner_model must be the name of an installed spaCy package")
+    return RedactionSettings(
+        ner_model=ner_model or None,
+        default_operator=raw.get("default_operator", base.default_operator),
+        operators={entity.upper(): operator for entity, operator in operators.items()},
+        time_budget_s=_seconds(raw.get("time_budget", base.time_budget_s), "redaction.time_budget"),
+    )
+
+
+def _capture_settings(raw: dict[str, Any]) -> CaptureSettings:
+    keys = {"store_bodies", "success_sample_rate", "max_body_kb", "never_store_bodies_for"}
+    _reject_unknown(raw, keys, "[capture]")
+    base = CaptureSettings()
+    rate = raw.get("success_sample_rate", base.success_sample_rate)
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
+        raise ConfigError(f"capture.success_sample_rate must be between 0 and 1, got {rate!r}")
+    never = raw.get("never_store_bodies_for", [])
+    if not isinstance(never, list) or not all(isinstance(name, str) for name in never):
+        raise ConfigError("capture.never_store_bodies_for must be a list of upstream names")
+    store = raw.get("store_bodies", base.store_bodies)
+    if not isinstance(store, bool):
+        raise ConfigError("capture.store_bodies must be true or false")
+    return CaptureSettings(
+        store_bodies=store,
+        success_sample_rate=float(rate),
+        max_body_bytes=1024
+        * _positive_int(raw.get("max_body_kb", base.max_body_bytes // 1024), "capture.max_body_kb"),
+        never_store_bodies_for=frozenset(never),
     )
 
 
