@@ -180,3 +180,21 @@ async def test_stream_chunks_are_relayed_as_they_arrive(fake_provider: FakeProvi
     assert len(record.chunk_marks) >= 8
     times = [t for _, t in record.chunk_marks]
     assert times[-1] - times[0] > 7 * 140  # marks follow the upstream's pacing
+
+
+async def test_only_allow_listed_headers_are_kept_for_the_record(fake_provider: FakeProvider) -> None:
+    async with (
+        in_process_proxy(all_providers_at(fake_provider.base_url)) as proxy,
+        aiohttp.ClientSession() as session,
+    ):
+        headers = {"Authorization": "Bearer sk-canary-123", "x-api-key": "canary", "Cookie": "s=canary",
+                   "User-Agent": "my-app/1.0", "x-goog-api-key": "canary"}  # fmt: skip
+        url = f"{proxy.base_url}/openai/v1/chat/completions"
+        async with session.post(
+            url, json={"model": "gpt-4o-mini", "messages": []}, headers=headers
+        ) as response:
+            await response.read()
+        record = await proxy.next_record()
+    assert ("User-Agent", "my-app/1.0") in record.request_headers
+    assert "canary" not in repr(record.request_headers) + repr(record.response_headers)
+    assert any(name.lower() == "x-request-id" for name, _ in record.response_headers)

@@ -27,18 +27,10 @@ def started_ats(db: Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT started_at FROM calls ORDER BY started_at")]
 
 
-def add_payloads_table(db: Database) -> None:
-    """The shape a later migration is expected to give payloads (design.md section 3)."""
-    db.execute(
-        "CREATE TABLE payloads (call_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,"
-        " request_body TEXT, response_body TEXT, truncated INTEGER, redactions TEXT)"
-    )
-    db.execute("CREATE INDEX idx_payloads_created_at ON payloads (created_at)")
-
-
 def add_payload(db: Database, call_id: str, created_at: str) -> None:
     db.execute(
-        "INSERT INTO payloads (call_id, created_at, request_body) VALUES (?, ?, '{}')",
+        "INSERT INTO payloads (call_id, created_at, request_body, truncated, redactions)"
+        " VALUES (?, ?, '{}', 0, '{}')",
         [call_id, created_at],
     )
 
@@ -59,7 +51,7 @@ def test_nothing_to_purge(writer: CallWriter, writer_db: Database) -> None:
     assert writer_db.table("calls").count == 1
 
 
-def test_payload_rule_is_a_no_op_without_payloads_table(writer: CallWriter, writer_db: Database) -> None:
+def test_calls_without_payloads_follow_their_own_age_limit(writer: CallWriter, writer_db: Database) -> None:
     writer.write_calls([make_row(started_at=iso_utc(NOW - 8 * DAY_S))])
     result = purge(writer_db, RetentionPolicy(), now=NOW)
     assert result.payloads_deleted == 0
@@ -67,7 +59,6 @@ def test_payload_rule_is_a_no_op_without_payloads_table(writer: CallWriter, writ
 
 
 def test_payload_rule_applies_once_payloads_exist(writer: CallWriter, writer_db: Database) -> None:
-    add_payloads_table(writer_db)
     for call_id, days in [("recent", 1), ("week_old", 8), ("month_old", 40)]:
         started = iso_utc(NOW - days * DAY_S)
         writer.write_calls([make_row(id=call_id, started_at=started)])
@@ -94,7 +85,6 @@ def test_size_cap_deletes_oldest_first(writer_db: Database, data_dir: Path) -> N
 
 
 def test_size_cap_takes_payloads_with_their_calls(writer: CallWriter, writer_db: Database) -> None:
-    add_payloads_table(writer_db)
     for i in range(200):
         started = iso_utc(NOW - 1000 + i)
         writer.write_calls([make_row(id=f"c{i:03d}", started_at=started)])
@@ -107,7 +97,6 @@ def test_size_cap_takes_payloads_with_their_calls(writer: CallWriter, writer_db:
 
 
 def test_dry_run_counts_without_deleting(writer: CallWriter, writer_db: Database) -> None:
-    add_payloads_table(writer_db)
     for call_id, days in [("a", 1), ("b", 8), ("c", 40), ("d", 50)]:
         started = iso_utc(NOW - days * DAY_S)
         writer.write_calls([make_row(id=call_id, started_at=started)])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from lookout.core.models import CallRow
+from lookout.core.models import CallRow, PayloadRow
 from lookout.store.schema import (
     SCHEMA_VERSION,
     SchemaTooNewError,
@@ -63,8 +63,10 @@ def test_counters_table(writer_db: Database) -> None:
     assert counters.pks == ["name"]
 
 
-def test_no_payloads_table_yet(writer_db: Database) -> None:
-    assert "payloads" not in writer_db.table_names()
+def test_payloads_has_exactly_the_payloadrow_columns(writer_db: Database) -> None:
+    columns = [column.name for column in writer_db.table("payloads").columns]
+    assert columns == [field.name for field in fields(PayloadRow)]
+    assert ["created_at"] in [index.columns for index in writer_db.table("payloads").indexes]
 
 
 def test_migrate_from_empty_sets_version_and_auto_vacuum(tmp_path: Path) -> None:

@@ -88,6 +88,9 @@ class Exchange:
     network_error: str | None = None  # Lookout's own description of a transport failure
     trace_id: str | None = None
     session_id: str | None = None
+    # Allow-listed headers only (see proxy.headers): credentials never get this far.
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -144,3 +147,25 @@ class CallRow:
     session_id: str | None
     request_bytes: int
     response_bytes: int
+    error_message: str | None = None  # redacted before it gets here
+
+
+@dataclass(slots=True)
+class PayloadRow:
+    """One row of the ``payloads`` table. Every text in it has been redacted.
+
+    ``request_body``/``response_body`` are None when not stored; then
+    ``dropped_reason`` says why (not sampled, disabled for the upstream,
+    redaction failed or over its time budget, a ``drop`` operator matched).
+    Streamed responses are stored as the assembled message, not the raw stream.
+    """
+
+    call_id: str
+    created_at: str
+    request_body: str | None
+    response_body: str | None
+    request_headers: str | None  # JSON object of allow-listed headers
+    response_headers: str | None
+    truncated: bool
+    redactions: str  # JSON object: entity type -> count
+    dropped_reason: str | None

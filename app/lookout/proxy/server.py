@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from lookout import __version__
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
+from lookout.proxy.headers import downstream_headers, recorded_headers, upstream_headers
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import trace_ids
@@ -29,22 +29,7 @@ from lookout.proxy.upstream import UpstreamPool, UpstreamResponse
 from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError
 
 Sink = Callable[[Exchange], None]
-Headers = CIMultiDict[str] | CIMultiDictProxy[str]
 
-# RFC 9110 §7.6.1 connection-specific headers, plus the non-standard proxy-connection.
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
 STATUS_PATH = "_lookout"
 # Small request bodies are read whole (one write upstream, no chunked encoding);
 # larger ones stream. aiohttp's BaseRequest.read() refuses more than 1 MiB anyway.
@@ -102,6 +87,7 @@ class ProxyServer:
             trace_id=trace_id,
             session_id=session_id,
             outcome="error",  # until the body has been relayed in full
+            request_headers=recorded_headers(request.headers.items()),
         )
         sent = BodyCapture(self.settings.capture_limit_bytes)
         received = TimedCapture(self.settings.capture_limit_bytes, t0)
@@ -113,6 +99,7 @@ class ProxyServer:
             )
             try:
                 exchange.status_code = upstream.status
+                exchange.response_headers = recorded_headers(upstream.headers.items())
                 exchange.response_content_type = upstream.headers.get("Content-Type")
                 exchange.response_encoding = upstream.headers.get("Content-Encoding")
                 headers = downstream_headers(upstream.headers)
@@ -221,28 +208,6 @@ def call_id(started_at: float) -> str:
     Ids that sort by time keep the store's primary-key index append-only.
     """
     return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
-
-
-def upstream_headers(incoming: Headers) -> list[tuple[str, str]]:
-    """The client's headers minus hop-by-hop ones, Host (set per upstream) and Lookout's own."""
-    drop = _connection_tokens(incoming)
-    return [
-        (name, value)
-        for name, value in incoming.items()
-        if (lower := name.lower()) not in drop and lower != "host" and not lower.startswith("x-lookout-")
-    ]
-
-
-def downstream_headers(upstream: Headers) -> CIMultiDict[str]:
-    drop = _connection_tokens(upstream)
-    return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
-
-
-def _connection_tokens(headers: Headers) -> frozenset[str]:
-    listed = headers.get("Connection")
-    if not listed:
-        return HOP_BY_HOP
-    return HOP_BY_HOP | {token.strip().lower() for token in listed.split(",")}
 
 
 def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCapture) -> None:

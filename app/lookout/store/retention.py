@@ -6,10 +6,6 @@ Three rules, applied in order:
 2. calls older than ``calls_max_age_s`` (by ``calls.started_at``), with their payloads;
 3. the oldest calls, with their payloads, while the used size exceeds ``max_db_bytes``.
 
-The payload rule applies once a migration adds a ``payloads`` table with
-``call_id`` and an indexed ``created_at`` (the storage timestamp format); until
-then it is a no-op.
-
 Purges run on the writer connection. Every delete is a short transaction whose
 size adapts to the measured speed, so none holds the write lock for much more
 than ``max_lock_ms``. WAL checkpoints, which copy pages back into the main file
@@ -56,6 +52,8 @@ _DELETE_OLDEST_CALLS = """
 DELETE FROM calls WHERE rowid IN (
     SELECT rowid FROM calls WHERE started_at < :cutoff ORDER BY started_at, rowid LIMIT :limit
 )"""
+# A batch of the oldest calls goes with its payloads, payloads first.
+_CALL_DELETES = [_DELETE_PAYLOADS_OF_OLDEST_CALLS, _DELETE_OLDEST_CALLS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +139,11 @@ def used_bytes(db: Database) -> int:
 
 
 def _count_purgeable(db: Database, policy: RetentionPolicy, now: float, result: PurgeResult) -> None:
-    if _has_payloads(db):
-        result.payloads_deleted = _scalar(
-            db,
-            "SELECT count(*) FROM payloads WHERE created_at < ?",
-            [iso_utc(now - policy.payloads_max_age_s)],
-        )
+    result.payloads_deleted = _scalar(
+        db,
+        "SELECT count(*) FROM payloads WHERE created_at < ?",
+        [iso_utc(now - policy.payloads_max_age_s)],
+    )
     too_old = _scalar(
         db,
         "SELECT count(*) FROM calls WHERE started_at < ?",
@@ -169,17 +166,15 @@ class _Purger:
         self._max_lock_ms = max_lock_ms
         self._result = result
         self._batch_rows = _FIRST_BATCH_ROWS
-        self._with_payloads = _has_payloads(db)
 
     def run(self, policy: RetentionPolicy, now: float) -> Iterator[PurgeResult]:
         autocheckpoint = _pragma_int(self._db, "wal_autocheckpoint")
         self._db.execute("PRAGMA wal_autocheckpoint=0")
         try:
-            if self._with_payloads:
-                cutoff = iso_utc(now - policy.payloads_max_age_s)
-                yield from self._batches([_DELETE_OLD_PAYLOADS], self._tally_payloads, cutoff)
+            cutoff = iso_utc(now - policy.payloads_max_age_s)
+            yield from self._batches([_DELETE_OLD_PAYLOADS], self._tally_payloads, cutoff)
             cutoff = iso_utc(now - policy.calls_max_age_s)
-            yield from self._batches(self._call_deletes(), self._tally_by_age, cutoff)
+            yield from self._batches(_CALL_DELETES, self._tally_by_age, cutoff)
             yield from self._delete_over_cap(policy.max_db_bytes)
             if self._result.calls_deleted or self._result.payloads_deleted:
                 yield from self._release_free_pages()
@@ -190,18 +185,12 @@ class _Purger:
         remaining = _count_calls(self._db)
         while remaining and (excess := _rows_over_cap(self._db, max_db_bytes, remaining)):
             before = self._result.calls_by_size
-            statements = self._call_deletes()
+            statements = _CALL_DELETES
             yield from self._batches(statements, self._tally_by_size, _END_OF_TIME, limit=excess)
             deleted = self._result.calls_by_size - before
             if not deleted:
                 return
             remaining -= deleted
-
-    def _call_deletes(self) -> list[str]:
-        """Statements deleting a batch of the oldest calls, their payloads first."""
-        if self._with_payloads:
-            return [_DELETE_PAYLOADS_OF_OLDEST_CALLS, _DELETE_OLDEST_CALLS]
-        return [_DELETE_OLDEST_CALLS]
 
     def _batches(
         self,
@@ -301,10 +290,6 @@ def _next_batch_size(size: int, elapsed_ms: float, max_lock_ms: float, ceiling: 
     per_row_ms = max(elapsed_ms, 0.01) / max(size, 1)
     target = int((max_lock_ms / 2) / per_row_ms)
     return max(1, min(target, size * 2, ceiling))
-
-
-def _has_payloads(db: Database) -> bool:
-    return db.table("payloads").exists()
 
 
 def _count_calls(db: Database) -> int:

@@ -94,7 +94,30 @@ def _m001_calls_and_counters(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_calls_and_counters,)
+def _m002_payloads_and_error_messages(db: Database) -> None:
+    # Bodies arrive with redaction: every text column here holds redacted text only.
+    db.execute("ALTER TABLE calls ADD COLUMN error_message TEXT")
+    payloads = db.table("payloads")
+    payloads.create(
+        {
+            "call_id": str,
+            "created_at": str,
+            "request_body": str,
+            "response_body": str,
+            "request_headers": str,
+            "response_headers": str,
+            "truncated": bool,
+            "redactions": str,
+            "dropped_reason": str,
+        },
+        pk="call_id",
+        not_null={"created_at", "truncated", "redactions"},
+        if_not_exists=True,
+    )
+    payloads.create_index(("created_at",), if_not_exists=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_calls_and_counters, _m002_payloads_and_error_messages)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,13 +21,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from lookout.core import clock
-from lookout.core.models import CallRow
+from lookout.core.models import CallRow, PayloadRow
 
 CALL_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(CallRow))
+PAYLOAD_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(PayloadRow))
 
-_INSERT_CALL_SQL = "INSERT OR REPLACE INTO calls ({}) VALUES ({})".format(
-    ", ".join(CALL_COLUMNS), ", ".join("?" for _ in CALL_COLUMNS)
-)
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+_INSERT_CALL_SQL = _insert_sql("calls", CALL_COLUMNS)
+_INSERT_PAYLOAD_SQL = _insert_sql("payloads", PAYLOAD_COLUMNS)
 _ADD_COUNTER_SQL = """
 INSERT INTO counters (name, value, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET
@@ -54,12 +59,13 @@ class CallWriter:
         """The writer connection, for work that must share it (retention purges)."""
         return self._db
 
-    def write_calls(self, rows: Sequence[CallRow]) -> None:
-        """Insert a batch in one transaction; a row whose id exists replaces it."""
-        if not rows:
+    def write_calls(self, rows: Sequence[CallRow], payloads: Sequence[PayloadRow] = ()) -> None:
+        """Insert a batch (calls and their payloads) in one transaction; existing ids are replaced."""
+        if not rows and not payloads:
             return
         with self._db.atomic():
             self._db.conn.executemany(_INSERT_CALL_SQL, map(_row_values, rows))
+            self._db.conn.executemany(_INSERT_PAYLOAD_SQL, map(_payload_values, payloads))
 
     def add_counters(self, deltas: Mapping[str, int]) -> None:
         """Add each delta to its named counter (created at 0 on first use)."""
@@ -82,3 +88,4 @@ class CallWriter:
 # dataclasses.astuple deep-copies every value; attrgetter reads them in C and
 # the row holds only scalars.
 _row_values: Callable[[CallRow], tuple[Any, ...]] = attrgetter(*CALL_COLUMNS)
+_payload_values: Callable[[PayloadRow], tuple[Any, ...]] = attrgetter(*PAYLOAD_COLUMNS)
