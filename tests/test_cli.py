@@ -196,3 +196,13 @@ def test_every_command_has_help_with_examples(tmp_path: Path) -> None:
     for command in ("serve", "stats", "export", "purge", "demo", "bench"):
         result = lookout(command, "--help", data_dir=tmp_path)
         assert result.returncode == 0 and "examples:" in result.stdout, command
+
+
+def test_common_flags_work_before_and_after_the_command() -> None:
+    from lookout.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["--data-dir", "X", "stats"]).data_dir == "X"
+    assert parser.parse_args(["stats", "--data-dir", "Y"]).data_dir == "Y"
+    assert parser.parse_args(["stats"]).data_dir is None
+    assert parser.parse_args(["-v", "stats"]).verbose is True

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from lookout import __version__
 from lookout.core.config import Config, ConfigError, load_config, with_proxy
+from lookout.keys.commands import add_keys_parser
 from lookout.proxy.routing import parse_upstream_flags
 
 Handler = Callable[[argparse.Namespace, Config], int]
@@ -41,16 +42,33 @@ EPILOGS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_flags(*, defaults: bool) -> argparse.ArgumentParser:
+    """The flags every command takes. Subcommands get them without defaults, so that
+    ``lookout --data-dir X stats`` keeps X instead of the subcommand resetting it."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", help="where lookout.db lives (env: LOOKOUT_DATA_DIR)")
-    common.add_argument("--config", help="TOML config file (default: the user config dir)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    unset = argparse.SUPPRESS
+    common.add_argument(
+        "--data-dir",
+        default=None if defaults else unset,
+        help="where lookout.db lives (env: LOOKOUT_DATA_DIR)",
+    )
+    common.add_argument(
+        "--config",
+        default=None if defaults else unset,
+        help="TOML config file (default: the user config dir)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=False if defaults else unset, help="log more"
+    )
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_flags(defaults=False)
     parser = argparse.ArgumentParser(
         prog="lookout",
         description="Lookout: a privacy-first local monitor for the LLM API calls your programs make.",
-        parents=[common],
+        parents=[_common_flags(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"lookout {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -88,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", default="60s", help="how long to drive traffic (default 60s)")
     demo.add_argument("--rate", type=float, default=5.0, help="calls per second (default 5)")
     demo.add_argument("--port", type=int, default=0, help="proxy port (default: any free port)")
+
+    add_keys_parser(sub, common)
 
     bench = command("bench", "measure the proxy's added latency and throughput against a direct connection")
     bench.add_argument(

@@ -125,6 +125,13 @@ def run_bench(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def run_keys(args: argparse.Namespace, config: Config) -> int:
+    from lookout.keys.commands import run_keys as keys
+    from lookout.proxy.routing import PRESETS
+
+    return keys(args, known_upstreams={*PRESETS, *config.upstreams})
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator[TextIO]:
     if path is None:

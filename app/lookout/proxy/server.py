@@ -15,10 +15,13 @@ from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
 from aiohttp import web
+from yarl import URL
 
 from lookout import __version__
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
+from lookout.keys.injection import inject_key, needs_key, strip_placeholder_query, style_for
+from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
 from lookout.proxy.headers import downstream_headers, recorded_headers, upstream_headers
@@ -94,9 +97,8 @@ class ProxyServer:
         response: web.StreamResponse | None = None
         try:
             data = await self._request_body(request, sent)
-            upstream = await self._pool.request(
-                request.method, route.url, upstream_headers(request.headers), data
-            )
+            headers_out, url = await self._with_stored_key(request, route)
+            upstream = await self._pool.request(request.method, url, headers_out, data)
             try:
                 exchange.status_code = upstream.status
                 exchange.response_headers = recorded_headers(upstream.headers.items())
@@ -133,6 +135,22 @@ class ProxyServer:
             exchange.latency_ms = (perf_counter() - t0) * 1000.0
             _finish_captures(exchange, sent, received)
             self._sink(exchange)
+
+    async def _with_stored_key(
+        self, request: web.BaseRequest, route: Route
+    ) -> tuple[list[tuple[str, str]], URL]:
+        """Upstream headers and URL, with the stored key if the client sent none or the placeholder."""
+        headers = upstream_headers(request.headers)
+        query = request.rel_url.raw_query_string
+        if not needs_key(headers, query):
+            return headers, route.url
+        key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
+        if key is None:
+            return headers, route.url
+        style = style_for(route.upstream, self.router.base_url(route.upstream))
+        # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
+        stripped = self.router.resolve(request.rel_url.raw_path, strip_placeholder_query(query))
+        return inject_key(route.upstream, style, headers, key), (stripped or route).url
 
     async def _request_body(
         self, request: web.BaseRequest, capture: BodyCapture

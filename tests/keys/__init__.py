@@ -1,0 +1,1 @@
+"""Tests for the key vault, key injection and `lookout keys`."""
