@@ -193,7 +193,7 @@ def test_clear_errors(tmp_path: Path, args: list[str], message: str) -> None:
 
 
 def test_every_command_has_help_with_examples(tmp_path: Path) -> None:
-    for command in ("serve", "stats", "export", "purge", "demo", "bench"):
+    for command in ("serve", "stats", "export", "purge", "demo", "bench", "doctor", "keys"):
         result = lookout(command, "--help", data_dir=tmp_path)
         assert result.returncode == 0 and "examples:" in result.stdout, command
 
@@ -206,3 +206,17 @@ def test_common_flags_work_before_and_after_the_command() -> None:
     assert parser.parse_args(["stats", "--data-dir", "Y"]).data_dir == "Y"
     assert parser.parse_args(["stats"]).data_dir is None
     assert parser.parse_args(["-v", "stats"]).verbose is True
+
+
+def test_doctor_reports_mode_and_problems(tmp_path: Path) -> None:
+    assert lookout("demo", "--duration", "2s", data_dir=tmp_path).returncode == 0
+    result = lookout("doctor", "--format", "json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    findings = {finding["check"]: finding for finding in json.loads(result.stdout)}
+    assert findings["data dir"]["status"] == "ok"
+    assert "calls, schema v" in findings["database"]["detail"]
+    assert (
+        "patterns only" in findings["redaction"]["detail"]
+        and "en_core_web_md" in findings["redaction"]["detail"]
+    )
+    assert {"version", "proxy", "upstreams", "keychain"} <= set(findings)

@@ -36,6 +36,9 @@ EPILOGS = {
     "demo": """examples:
   lookout demo
   lookout demo --duration 20s && lookout stats""",
+    "doctor": """examples:
+  lookout doctor
+  lookout doctor --format json""",
     "bench": """examples:
   lookout bench
   lookout bench --requests 2000 --format json""",
@@ -108,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="proxy port (default: any free port)")
 
     add_keys_parser(sub, common)
+
+    doctor = command("doctor", "check this installation: data dir, database, proxy, keychain, redaction mode")
+    doctor.add_argument("--format", choices=("table", "json"), default="table")
 
     bench = command("bench", "measure the proxy's added latency and throughput against a direct connection")
     bench.add_argument(

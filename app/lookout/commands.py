@@ -115,6 +115,19 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def run_doctor(args: argparse.Namespace, config: Config) -> int:
+    from lookout.doctor import run_checks
+
+    findings = run_checks(config)
+    if args.format == "json":
+        print(json.dumps([asdict(finding) for finding in findings], indent=2))
+    else:
+        width = max(len(finding.check) for finding in findings)
+        for finding in findings:
+            print(f"{finding.status:>4}  {finding.check:<{width}}  {finding.detail}")
+    return 0
+
+
 def run_bench(args: argparse.Namespace, config: Config) -> int:
     from lookout.proxy.bench import BenchOptions, format_report
     from lookout.proxy.bench import run_bench as bench

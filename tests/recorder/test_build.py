@@ -6,7 +6,7 @@ import gzip
 import json
 
 from lookout.analysis.cost import PriceTable
-from lookout.core.models import Exchange
+from lookout.core.models import CallRow, Exchange
 from lookout.recorder.build import RowBuilder
 
 REQUEST = json.dumps({"model": "gpt-4o-mini", "stream": True, "messages": []}).encode()
@@ -40,12 +40,16 @@ def exchange(upstream: str = "openai", **changes: object) -> Exchange:
     return base
 
 
+def build_row(ex: Exchange) -> CallRow:
+    return builder().build(ex).row
+
+
 def builder() -> RowBuilder:
-    return RowBuilder(PriceTable.load({}), capture_limit=1 << 20)
+    return RowBuilder(PriceTable.load({}), capture_limit=1 << 20, payloads=None)
 
 
 def test_stream_row_has_model_tokens_cost_and_ttft_at_first_content() -> None:
-    row = builder().build(exchange())
+    row = build_row(exchange())
     assert (row.model, row.response_model, row.streamed) == ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", True)
     assert (row.input_tokens, row.output_tokens, row.finish_reason) == (1000, 500, "stop")
     assert row.ttft_ms == 200.0  # the role-only first chunk does not count as content
@@ -56,7 +60,7 @@ def test_stream_row_has_model_tokens_cost_and_ttft_at_first_content() -> None:
 def test_gzip_stream_maps_ttft_through_decoding() -> None:
     packed = gzip.compress(b"".join(EVENTS))
     half = len(packed) // 2
-    row = builder().build(
+    row = build_row(
         exchange(
             response_body=packed, response_encoding="gzip", chunk_marks=[(half, 50.0), (len(packed), 90.0)]
         )
@@ -66,13 +70,13 @@ def test_gzip_stream_maps_ttft_through_decoding() -> None:
 
 def test_in_stream_error_and_http_errors_become_error_outcomes() -> None:
     body = EVENTS[1] + b'data: {"error":{"message":"overloaded","type":"server_error","code":null}}\n\n'
-    row = builder().build(exchange(response_body=body, chunk_marks=[(len(body), 5.0)]))
+    row = build_row(exchange(response_body=body, chunk_marks=[(len(body), 5.0)]))
     assert row.outcome == "error" and row.error_type == "server_error"
-    assert builder().build(exchange(status_code=500, response_body=b"oops")).outcome == "error"
+    assert build_row(exchange(status_code=500, response_body=b"oops")).outcome == "error"
 
 
 def test_network_failures_keep_their_outcome_and_get_a_code() -> None:
-    row = builder().build(
+    row = build_row(
         exchange(status_code=None, response_body=b"", chunk_marks=[], outcome="upstream_unreachable",
                  network_error="cannot connect")
     )  # fmt: skip
@@ -85,8 +89,8 @@ def test_network_failures_keep_their_outcome_and_get_a_code() -> None:
 
 
 def test_local_upstreams_are_unpriced_unless_the_user_prices_them() -> None:
-    assert builder().build(exchange(upstream="vllm")).cost_usd is None
+    assert build_row(exchange(upstream="vllm")).cost_usd is None
     priced = RowBuilder(
-        PriceTable.load({"gpt-4o-mini": {"input": 1.0, "output": 1.0}}), capture_limit=1 << 20
+        PriceTable.load({"gpt-4o-mini": {"input": 1.0, "output": 1.0}}), capture_limit=1 << 20, payloads=None
     )
-    assert priced.build(exchange(upstream="vllm")).cost_usd == 1500 / 1e6
+    assert priced.build(exchange(upstream="vllm")).row.cost_usd == 1500 / 1e6

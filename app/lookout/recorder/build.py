@@ -1,29 +1,42 @@
-"""Turns a captured :class:`Exchange` into a storable :class:`CallRow`.
+"""Turns a captured :class:`Exchange` into a storable :class:`CallRow` and its payload.
 
 Decodes the captured response, runs the provider parser, derives the outcome,
-TTFT and cost. Pure apart from the price table it is given; runs in the
-recorder process, never on the proxy's hot path. The row holds metadata only.
+TTFT and cost, then hands the content to the payload builder, which redacts it
+(or withholds it). Runs in the recorder process, never on the proxy's hot path.
+Without a payload builder (the redactor could not be built) calls are stored
+as metadata only: no bodies, no error text.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lookout.analysis.cost import PriceTable
 from lookout.core.clock import iso_utc
-from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall
+from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall, PayloadRow
 from lookout.providers import parse_exchange
 from lookout.recorder.decode import decode_body, offset_time
+from lookout.recorder.payload import PayloadBuilder
 
 # Local servers run the user's own hardware: only prices the user configured apply.
 LOCAL_UPSTREAMS = frozenset({"ollama", "lmstudio", "vllm"})
 _DECODED_LIMIT_FACTOR = 8
 
 
+@dataclass(frozen=True, slots=True)
+class BuiltCall:
+    row: CallRow
+    payload: PayloadRow | None
+    redaction_failed: bool
+
+
 class RowBuilder:
-    def __init__(self, prices: PriceTable, capture_limit: int) -> None:
+    def __init__(self, prices: PriceTable, capture_limit: int, payloads: PayloadBuilder | None) -> None:
         self._prices = prices
         self._decoded_limit = capture_limit * _DECODED_LIMIT_FACTOR
+        self._payloads = payloads
 
-    def build(self, exchange: Exchange) -> CallRow:
+    def build(self, exchange: Exchange) -> BuiltCall:
         decoded = decode_body(
             exchange.response_body,
             exchange.response_encoding,
@@ -44,7 +57,7 @@ class RowBuilder:
             ttft = offset_time(decoded.marks, parsed.first_content_offset)
         cost, price_version = self._cost(exchange.upstream, parsed)
         error = parsed.error
-        return CallRow(
+        row = CallRow(
             id=exchange.id,
             started_at=iso_utc(exchange.started_at),
             upstream=exchange.upstream,
@@ -75,6 +88,11 @@ class RowBuilder:
             request_bytes=exchange.request_bytes,
             response_bytes=exchange.response_bytes,
         )
+        if self._payloads is None:
+            return BuiltCall(row, None, False)
+        result = self._payloads.build(exchange, decoded.body, parsed, row.outcome)
+        row.error_message = result.error_message
+        return BuiltCall(row, result.payload, result.failed)
 
     def _cost(self, upstream: str, parsed: ParsedCall) -> tuple[float | None, str | None]:
         prices = self._prices if upstream not in LOCAL_UPSTREAMS else self._prices.user_only()

@@ -20,8 +20,10 @@ from typing import Any
 
 from lookout.analysis.cost import PriceTable
 from lookout.core.config import Config
-from lookout.core.models import CallRow
-from lookout.recorder.build import RowBuilder
+from lookout.core.models import CallRow, PayloadRow
+from lookout.recorder.build import BuiltCall, RowBuilder
+from lookout.recorder.payload import PayloadBuilder
+from lookout.redaction import KeyringUnavailable, Redactor
 from lookout.store.db import open_writer
 from lookout.store.retention import PurgeResult, RetentionPolicy, iter_purge
 from lookout.store.writer import CallWriter
@@ -40,7 +42,26 @@ def recorder_main(conn: Connection, config: Config) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="lookout recorder: %(message)s")
+    for chatty in ("presidio-analyzer", "presidio-anonymizer"):  # set-up chatter, and never content
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     Recorder(config).run(conn)
+
+
+def payload_builder(config: Config) -> PayloadBuilder | None:
+    """The redacting payload builder, or None (metadata only) if redaction can't be set up."""
+    try:
+        redactor = Redactor(config.redaction)
+    except Exception as exc:  # fail closed: no redactor, no stored content
+        log.error("redaction unavailable, storing metadata only: %s", _safe_reason(exc))
+        return None
+    log.info("redaction: %s", redactor.mode)
+    return PayloadBuilder(redactor, config.capture, config.redaction.time_budget_s)
+
+
+def _safe_reason(exc: Exception) -> str:
+    # Set-up errors carry no user content (nothing has been redacted yet), but the
+    # keyring message is the one worth showing; for anything else the type is enough.
+    return str(exc) if isinstance(exc, KeyringUnavailable) else type(exc).__name__
 
 
 class Recorder:
@@ -48,13 +69,16 @@ class Recorder:
         self._config = config
         self._db = open_writer(config.data_dir)
         self._writer = CallWriter(self._db)
-        self._builder = RowBuilder(PriceTable.load(config.prices), config.proxy.capture_limit_bytes)
+        self._builder = RowBuilder(
+            PriceTable.load(config.prices), config.proxy.capture_limit_bytes, payload_builder(config)
+        )
         self._policy = RetentionPolicy(
             calls_max_age_s=config.retention.calls_max_age_s,
             payloads_max_age_s=config.retention.payloads_max_age_s,
             max_db_bytes=config.retention.max_db_bytes,
         )
         self._rows: list[CallRow] = []
+        self._payloads: list[PayloadRow] = []
         self._counters: Counter[str] = Counter()
         self._next_purge = 0.0  # at start-up
         self._purging: Generator[PurgeResult, None, None] | None = None
@@ -86,15 +110,23 @@ class Recorder:
     def _handle(self, message: tuple[str, Any]) -> bool:
         kind, payload = message
         if kind == "calls":
-            self._rows.extend(self._builder.build(exchange) for exchange in payload)
+            for exchange in payload:
+                self._add(self._builder.build(exchange))
         elif kind == "counters":
             self._counters.update(payload)
         return kind != "stop"
 
+    def _add(self, built: BuiltCall) -> None:
+        self._rows.append(built.row)
+        if built.payload is not None:
+            self._payloads.append(built.payload)
+        if built.redaction_failed:
+            self._counters["redaction_failures"] += 1
+
     def _flush(self) -> None:
         if self._rows:
-            self._writer.write_calls(self._rows)
-            self._rows = []
+            self._writer.write_calls(self._rows, self._payloads)
+            self._rows, self._payloads = [], []
         if self._counters:
             self._writer.add_counters(self._counters)
             self._counters = Counter()

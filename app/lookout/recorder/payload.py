@@ -1,0 +1,147 @@
+"""The stored side of a call's content: sampled, capped, assembled, redacted, or nothing.
+
+Runs in the recorder, after the call's metadata row is built. The rule is fail
+closed: if redacting any part raises or runs past the per-call time budget,
+the call keeps its metadata and loses every body and the error text, and the
+failure is counted. Nothing unredacted is returned from here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lookout.core.clock import iso_utc
+from lookout.core.config import CaptureSettings
+from lookout.core.models import Exchange, Outcome, ParsedCall, PayloadRow
+from lookout.providers.assemble import assemble_stream
+from lookout.redaction import RedactedBody, Redactor
+
+FAILURES = frozenset({"redaction failed", "over time budget"})
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadResult:
+    payload: PayloadRow
+    error_message: str | None  # redacted
+    failed: bool  # redaction failed or ran out of time: stored metadata only
+
+
+class PayloadBuilder:
+    def __init__(
+        self,
+        redactor: Redactor,
+        capture: CaptureSettings,
+        budget_s: float,
+        sample: Callable[[], float] = random.random,
+    ) -> None:
+        self._redactor = redactor
+        self._capture = capture
+        self._budget_s = budget_s
+        self._sample = sample
+
+    def build(
+        self, exchange: Exchange, response_body: bytes, parsed: ParsedCall, outcome: Outcome
+    ) -> PayloadResult:
+        deadline = time.monotonic() + self._budget_s
+        counts: Counter[str] = Counter()
+        error_message, failed = self._error_text(exchange, parsed, deadline, counts)
+        skipped = self.skip_reason(exchange.upstream, outcome)
+        if failed:
+            return PayloadResult(self._empty(exchange, Counter(), "redaction failed"), None, True)
+        if skipped:  # the (redacted) error text is metadata: it stays
+            return PayloadResult(self._empty(exchange, counts, skipped), error_message, False)
+        parts = self._bodies(exchange, response_body, parsed, deadline)
+        headers = self._headers(exchange, deadline)
+        failure = next((p.dropped_reason for p in (*parts, *headers) if p.dropped_reason in FAILURES), None)
+        if failure is not None:
+            return PayloadResult(self._empty(exchange, Counter(), failure), None, True)
+        for part in (*parts, *headers):
+            counts.update(part.counts)
+        request, response = parts
+        payload = PayloadRow(
+            call_id=exchange.id,
+            created_at=iso_utc(exchange.started_at),
+            request_body=request.text,
+            response_body=response.text,
+            request_headers=headers[0].text,
+            response_headers=headers[1].text,
+            truncated=exchange.request_truncated
+            or exchange.response_truncated
+            or max(len(exchange.request_body), len(response_body)) > self._capture.max_body_bytes,
+            redactions=json.dumps(dict(sorted(counts.items()))),
+            dropped_reason=request.dropped_reason or response.dropped_reason,
+        )
+        return PayloadResult(payload, error_message, False)
+
+    def skip_reason(self, upstream: str, outcome: Outcome) -> str | None:
+        """Why no body is stored for this call, or None when bodies are stored."""
+        if not self._capture.store_bodies:
+            return "bodies disabled"
+        if upstream in self._capture.never_store_bodies_for:
+            return f"bodies disabled for upstream {upstream}"
+        if outcome == "ok" and self._sample() >= self._capture.success_sample_rate:
+            return "not sampled"
+        return None
+
+    def _error_text(
+        self, exchange: Exchange, parsed: ParsedCall, deadline: float, counts: Counter[str]
+    ) -> tuple[str | None, bool]:
+        raw = parsed.error.message if parsed.error and parsed.error.message else exchange.network_error
+        if not raw:
+            return None, False
+        try:
+            redacted = self._redactor.redact_text(raw, deadline=deadline)
+        except Exception:  # fail closed; the exception's text could quote the message
+            return None, True
+        counts.update(redacted.counts)
+        return redacted.text, False
+
+    def _bodies(
+        self, exchange: Exchange, response_body: bytes, parsed: ParsedCall, deadline: float
+    ) -> tuple[RedactedBody, RedactedBody]:
+        limit = self._capture.max_body_bytes
+        assembled = None
+        if parsed.streamed:
+            assembled = assemble_stream(
+                path=exchange.path,
+                response_content_type=exchange.response_content_type,
+                response_body=response_body,
+            )
+        response_type = "application/json" if assembled is not None else exchange.response_content_type
+        return (
+            self._redact(exchange.request_body[:limit], exchange.request_content_type, deadline),
+            self._redact((assembled or response_body)[:limit], response_type, deadline),
+        )
+
+    def _headers(self, exchange: Exchange, deadline: float) -> tuple[RedactedBody, RedactedBody]:
+        return (
+            self._redact(json.dumps(dict(exchange.request_headers)).encode(), "application/json", deadline),
+            self._redact(json.dumps(dict(exchange.response_headers)).encode(), "application/json", deadline),
+        )
+
+    def _redact(self, body: bytes, content_type: str | None, deadline: float) -> RedactedBody:
+        if not body:
+            return RedactedBody(text=None, counts={}, dropped_reason=None)
+        try:
+            return self._redactor.redact_body(body, content_type, deadline=deadline)
+        except Exception:  # the redactor should fail closed itself; this is the backstop
+            return RedactedBody(text=None, counts={}, dropped_reason="redaction failed")
+
+    @staticmethod
+    def _empty(exchange: Exchange, counts: Counter[str], reason: str) -> PayloadRow:
+        return PayloadRow(
+            call_id=exchange.id,
+            created_at=iso_utc(exchange.started_at),
+            request_body=None,
+            response_body=None,
+            request_headers=None,
+            response_headers=None,
+            truncated=False,
+            redactions=json.dumps(dict(sorted(counts.items()))),
+            dropped_reason=reason,
+        )
