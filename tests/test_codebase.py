@@ -79,3 +79,14 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     ]
     assert len(commands) == 2, "the Quick start has exactly two commands"
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_engine_process_never_loads_redaction_or_qt() -> None:
+    """The proxy's memory and start-up must not pay for Presidio, spaCy or Qt."""
+    code = (
+        "import sys, lookout.proxy.engine, lookout.cli; "
+        "heavy = {'presidio_analyzer', 'spacy', 'PySide6', 'pyqtgraph'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="event loop to measure"
     )
+    bench.add_argument(
+        "--no-bodies",
+        action="store_true",
+        help="store metadata only (measures the proxy with redaction idle)",
+    )
     return parser
 
 

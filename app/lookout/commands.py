@@ -133,7 +133,9 @@ def run_bench(args: argparse.Namespace, config: Config) -> int:
     from lookout.proxy.bench import run_bench as bench
 
     os.environ["LOOKOUT_EVENT_LOOP"] = args.loop  # read by every bench process
-    report = bench(BenchOptions(requests=args.requests, seconds=args.seconds))
+    report = bench(
+        BenchOptions(requests=args.requests, seconds=args.seconds, store_bodies=not args.no_bodies)
+    )
     print(json.dumps(asdict(report), indent=2) if args.format == "json" else format_report(report))
     return 0
 

@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from lookout.core.config import Config, ProxySettings
+from lookout.core.config import CaptureSettings, Config, ProxySettings
 from lookout.proxy.engine import install_event_loop_policy, running_engine
 from lookout.store.db import open_reader
 from lookout.store.queries import count_calls
@@ -45,11 +45,13 @@ class BenchOptions:
     concurrency: int = 16
     streams: int = 30
     events_per_stream: int = 40
+    store_bodies: bool = True  # off: compare the proxy with redaction idle
 
 
 @dataclass(slots=True)
 class BenchReport:
     loop: str
+    redaction: bool
     cpus: int
     python: str
     request_bytes: int = 0
@@ -75,12 +77,20 @@ class BenchReport:
 
 def run_bench(options: BenchOptions) -> BenchReport:
     loop_kind = install_event_loop_policy()
-    report = BenchReport(loop=loop_kind, cpus=os.cpu_count() or 1, python=platform.python_version())
+    report = BenchReport(
+        loop=loop_kind,
+        redaction=options.store_bodies,
+        cpus=os.cpu_count() or 1,
+        python=platform.python_version(),
+    )
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
         upstream, upstream_url = _start(ctx, _fake_process, None)
         config = Config(
-            data_dir=Path(data_dir), proxy=ProxySettings(port=0), upstreams={"bench": upstream_url}
+            data_dir=Path(data_dir),
+            proxy=ProxySettings(port=0),
+            capture=CaptureSettings(store_bodies=options.store_bodies),
+            upstreams={"bench": upstream_url},
         )
         engine, proxy_url = _start(ctx, _engine_process, config)
         try:
@@ -97,7 +107,8 @@ def run_bench(options: BenchOptions) -> BenchReport:
 def format_report(r: BenchReport) -> str:
     return "\n".join(
         [
-            f"Lookout bench ({r.loop}, {r.cpus} CPUs, Python {r.python}); direct vs through the proxy",
+            f"Lookout bench ({r.loop}, {r.cpus} CPUs, Python {r.python}, bodies stored and redacted:"
+            f" {'yes' if r.redaction else 'no'}); direct vs through the proxy",
             f"  latency c=1, {r.request_bytes} B up / {r.response_bytes} B down:",
             f"    direct  p50 {r.direct_p50_ms:.3f} ms  p99 {r.direct_p99_ms:.3f} ms",
             f"    proxy   p50 {r.proxy_p50_ms:.3f} ms  p99 {r.proxy_p99_ms:.3f} ms",

@@ -4,7 +4,7 @@ Decodes the captured response, runs the provider parser, derives the outcome,
 TTFT and cost, then hands the content to the payload builder, which redacts it
 (or withholds it). Runs in the recorder process, never on the proxy's hot path.
 Without a payload builder (the redactor could not be built) calls are stored
-as metadata only: no bodies, no error text.
+as metadata only: no bodies, no error text, no URL path.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from lookout.core.clock import iso_utc
 from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall, PayloadRow
 from lookout.providers import parse_exchange
 from lookout.recorder.decode import decode_body, offset_time
-from lookout.recorder.payload import PayloadBuilder
+from lookout.recorder.payload import WITHHELD, PayloadBuilder
 
 # Local servers run the user's own hardware: only prices the user configured apply.
 LOCAL_UPSTREAMS = frozenset({"ollama", "lmstudio", "vllm"})
@@ -89,8 +89,10 @@ class RowBuilder:
             response_bytes=exchange.response_bytes,
         )
         if self._payloads is None:
+            row.endpoint = WITHHELD  # no redactor: nothing user-supplied is stored
             return BuiltCall(row, None, False)
         result = self._payloads.build(exchange, decoded.body, parsed, row.outcome)
+        row.endpoint = result.endpoint
         row.error_message = result.error_message
         return BuiltCall(row, result.payload, result.failed)
 

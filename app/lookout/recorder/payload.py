@@ -24,9 +24,13 @@ from lookout.redaction import RedactedBody, Redactor
 FAILURES = frozenset({"redaction failed", "over time budget"})
 
 
+WITHHELD = "<withheld>"  # stands in for a URL path that could not be redacted
+
+
 @dataclass(frozen=True, slots=True)
 class PayloadResult:
     payload: PayloadRow
+    endpoint: str  # the URL path, redacted (ids and e-mails can hide in paths)
     error_message: str | None  # redacted
     failed: bool  # redaction failed or ran out of time: stored metadata only
 
@@ -49,17 +53,19 @@ class PayloadBuilder:
     ) -> PayloadResult:
         deadline = time.monotonic() + self._budget_s
         counts: Counter[str] = Counter()
-        error_message, failed = self._error_text(exchange, parsed, deadline, counts)
+        endpoint = self._text(exchange.path, deadline, counts)
+        raw_error = parsed.error.message if parsed.error and parsed.error.message else exchange.network_error
+        error_message = self._text(raw_error, deadline, counts) if raw_error else None
+        if endpoint is None or (raw_error and error_message is None):
+            return PayloadResult(self._empty(exchange, Counter(), "redaction failed"), WITHHELD, None, True)
         skipped = self.skip_reason(exchange.upstream, outcome)
-        if failed:
-            return PayloadResult(self._empty(exchange, Counter(), "redaction failed"), None, True)
-        if skipped:  # the (redacted) error text is metadata: it stays
-            return PayloadResult(self._empty(exchange, counts, skipped), error_message, False)
+        if skipped:  # the (redacted) path and error text are metadata: they stay
+            return PayloadResult(self._empty(exchange, counts, skipped), endpoint, error_message, False)
         parts = self._bodies(exchange, response_body, parsed, deadline)
         headers = self._headers(exchange, deadline)
         failure = next((p.dropped_reason for p in (*parts, *headers) if p.dropped_reason in FAILURES), None)
         if failure is not None:
-            return PayloadResult(self._empty(exchange, Counter(), failure), None, True)
+            return PayloadResult(self._empty(exchange, Counter(), failure), WITHHELD, None, True)
         for part in (*parts, *headers):
             counts.update(part.counts)
         request, response = parts
@@ -76,7 +82,7 @@ class PayloadBuilder:
             redactions=json.dumps(dict(sorted(counts.items()))),
             dropped_reason=request.dropped_reason or response.dropped_reason,
         )
-        return PayloadResult(payload, error_message, False)
+        return PayloadResult(payload, endpoint, error_message, False)
 
     def skip_reason(self, upstream: str, outcome: Outcome) -> str | None:
         """Why no body is stored for this call, or None when bodies are stored."""
@@ -88,18 +94,14 @@ class PayloadBuilder:
             return "not sampled"
         return None
 
-    def _error_text(
-        self, exchange: Exchange, parsed: ParsedCall, deadline: float, counts: Counter[str]
-    ) -> tuple[str | None, bool]:
-        raw = parsed.error.message if parsed.error and parsed.error.message else exchange.network_error
-        if not raw:
-            return None, False
+    def _text(self, raw: str, deadline: float, counts: Counter[str]) -> str | None:
+        """``raw`` redacted, or None when redaction failed (fail closed)."""
         try:
             redacted = self._redactor.redact_text(raw, deadline=deadline)
-        except Exception:  # fail closed; the exception's text could quote the message
-            return None, True
+        except Exception:  # the exception's text could quote the input: not logged
+            return None
         counts.update(redacted.counts)
-        return redacted.text, False
+        return redacted.text
 
     def _bodies(
         self, exchange: Exchange, response_body: bytes, parsed: ParsedCall, deadline: float

@@ -31,20 +31,35 @@ from lookout.store.writer import CallWriter
 log = logging.getLogger(__name__)
 
 FLUSH_S = 0.25
+RECORDER_NICENESS = 19
 BATCH_ROWS = 500
 
 
-def recorder_main(conn: Connection, config: Config) -> None:
-    """Entry point of the recorder process (spawned by :class:`RecorderLink`)."""
+def run_recorder(conn: Connection, config: Config) -> None:
+    """Body of the recorder process (spawned by :class:`RecorderLink` via ``recorder.entry``)."""
     # Ctrl-C reaches the whole process group; the engine decides when we stop,
     # so that it can flush us last.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.umask(0o077)
+    lower_priority()
     logging.basicConfig(level=logging.INFO, format="lookout recorder: %(message)s")
     for chatty in ("presidio-analyzer", "presidio-anonymizer"):  # set-up chatter, and never content
         logging.getLogger(chatty).setLevel(logging.WARNING)
     Recorder(config).run(conn)
+
+
+def lower_priority() -> None:
+    """Run only on otherwise idle CPU time where the OS allows it.
+
+    Redaction is deferred, CPU-hungry work: when cores are contended, the user's
+    traffic (the proxy, their app, a local model) must win. The bounded queue in
+    the engine absorbs bursts, and the recorder catches up when a core is free.
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # Linux
+    except (AttributeError, OSError):
+        os.nice(RECORDER_NICENESS)
 
 
 def payload_builder(config: Config) -> PayloadBuilder | None:
