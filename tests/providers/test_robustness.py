@@ -193,7 +193,6 @@ def test_public_entry_point_accepts_truncated_captures() -> None:
         status_code=200,
         response_content_type=sample.content_type,
         response_body=cut,
-        response_truncated=True,
     )
     assert call == parse(sample, cut)
 

@@ -66,14 +66,12 @@ def parse_exchange(
     status_code: int | None,
     response_content_type: str | None,
     response_body: bytes,
-    response_truncated: bool = False,
 ) -> ParsedCall:
     """What one exchange says about its LLM call. Never raises.
 
     ``path`` is the path below Lookout's upstream prefix, without the query string.
-    ``response_body`` must already be decompressed. ``response_truncated`` says the
-    capture cap cut the body; it is accepted so a capture can be passed through
-    as is, but changes nothing, since the parsers read whatever prefix they get.
+    ``response_body`` must already be decompressed; a body cut short by the capture
+    cap is fine, since the parsers read whatever prefix they get.
     """
     capture = Capture.of(
         method=method,

@@ -50,7 +50,6 @@ class RowBuilder:
             status_code=exchange.status_code,
             response_content_type=exchange.response_content_type,
             response_body=decoded.body,
-            response_truncated=exchange.response_truncated or not decoded.complete,
         )
         ttft = None
         if parsed.first_content_offset is not None:
@@ -91,6 +90,8 @@ class RowBuilder:
         if self._payloads is None:
             row.endpoint = WITHHELD  # no redactor: nothing user-supplied is stored
             return BuiltCall(row, None, False)
+        # A capture that could not be decoded in full is stored as truncated.
+        exchange.response_truncated = exchange.response_truncated or not decoded.complete
         result = self._payloads.build(exchange, decoded.body, parsed, row.outcome)
         row.endpoint = result.endpoint
         row.error_message = result.error_message
