@@ -28,7 +28,9 @@ def test_records_flush_on_stop_and_old_rows_are_purged_at_start_up(tmp_path: Pat
     writer.close()
 
     receive, send = multiprocessing.Pipe(duplex=False)
-    recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path)).run, args=(receive,))
+    recorder = threading.Thread(
+        target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
+    )
     recorder.start()
     send.send(("calls", [exchange(n) for n in range(25)]))
     send.send(("counters", {"dropped_records": 2}))
@@ -44,9 +46,25 @@ def test_records_flush_on_stop_and_old_rows_are_purged_at_start_up(tmp_path: Pat
 
 def test_engine_going_away_still_flushes(tmp_path: Path) -> None:
     receive, send = multiprocessing.Pipe(duplex=False)
-    recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path)).run, args=(receive,))
+    recorder = threading.Thread(
+        target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
+    )
     recorder.start()
     send.send(("calls", [exchange(1)]))
     send.close()  # like a kill -9 of the engine: EOF on the pipe
     recorder.join(10)
     assert count_calls(open_reader(tmp_path)) == 1
+
+
+def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> None:
+    hurry = multiprocessing.Event()
+    hurry.set()
+    receive, send = multiprocessing.Pipe(duplex=False)
+    recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path), hurry).run, args=(receive,))
+    recorder.start()
+    send.send(("calls", [exchange(n) for n in range(3)]))
+    send.send(("stop", None))
+    recorder.join(10)
+    db = open_reader(tmp_path)
+    assert count_calls(db) == 3 and db.table("payloads").count == 0
+    assert counters(db)["shutdown_metadata_only"] == 3

@@ -36,7 +36,7 @@ class RowBuilder:
         self._decoded_limit = capture_limit * _DECODED_LIMIT_FACTOR
         self._payloads = payloads
 
-    def build(self, exchange: Exchange) -> BuiltCall:
+    def build(self, exchange: Exchange, *, metadata_only: bool = False) -> BuiltCall:
         decoded = decode_body(
             exchange.response_body,
             exchange.response_encoding,
@@ -87,8 +87,8 @@ class RowBuilder:
             request_bytes=exchange.request_bytes,
             response_bytes=exchange.response_bytes,
         )
-        if self._payloads is None:
-            row.endpoint = WITHHELD  # no redactor: nothing user-supplied is stored
+        if self._payloads is None or metadata_only:
+            row.endpoint = WITHHELD  # not redacted, so nothing user-supplied is stored
             return BuiltCall(row, None, False)
         # A capture that could not be decoded in full is stored as truncated.
         exchange.response_truncated = exchange.response_truncated or not decoded.complete

@@ -8,12 +8,13 @@ the engine process too. So the heavy import happens here, in the child only.
 from __future__ import annotations
 
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 
 from lookout.core.config import Config
 
 
-def recorder_main(conn: Connection, config: Config) -> None:
+def recorder_main(conn: Connection, config: Config, hurry: Event) -> None:
     """Run the recorder until told to stop or until the engine goes away."""
     from lookout.recorder.process import run_recorder
 
-    run_recorder(conn, config)
+    run_recorder(conn, config, hurry)

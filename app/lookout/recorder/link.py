@@ -47,6 +47,7 @@ class RecorderLink:
         self._counts: Counter[str] = Counter()  # reported to the recorder, then reset
         self._totals: Counter[str] = Counter()  # since start, for the status endpoint
         self._ctx = multiprocessing.get_context("spawn")
+        self._hurry = self._ctx.Event()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._run, name="lookout-recorder-link", daemon=True)
@@ -75,12 +76,20 @@ class RecorderLink:
             return {"queued": self._pending, **self._totals}
 
     def close(self, timeout: float = 10.0) -> bool:
-        """Flush everything queued, stop the recorder; True when it all went through."""
+        """Flush everything queued, stop the recorder; True when it all went through.
+
+        If the recorder is still busy half-way through ``timeout`` (a backlog of
+        redaction work), it is told to hurry: the rest is stored as metadata only,
+        so the records are kept even though their bodies are not.
+        """
         self._queue.put(_STOP)
         self._thread.join(timeout)
         process = self._process
         if process is not None:
-            process.join(max(0.1, timeout))
+            process.join(max(0.1, timeout / 2))
+            if process.is_alive():
+                self._hurry.set()
+                process.join(max(0.1, timeout / 2))
             if process.is_alive():
                 process.terminate()
                 return False
@@ -93,7 +102,10 @@ class RecorderLink:
     def _spawn(self) -> None:
         parent, child = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(
-            target=recorder_main, args=(parent, self._config), name="lookout-recorder", daemon=False
+            target=recorder_main,
+            args=(parent, self._config, self._hurry),
+            name="lookout-recorder",
+            daemon=False,
         )
         process.start()
         parent.close()

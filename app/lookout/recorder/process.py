@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Generator
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from typing import Any
 
 from lookout.analysis.cost import PriceTable
@@ -35,7 +36,7 @@ RECORDER_NICENESS = 19
 BATCH_ROWS = 500
 
 
-def run_recorder(conn: Connection, config: Config) -> None:
+def run_recorder(conn: Connection, config: Config, hurry: Event) -> None:
     """Body of the recorder process (spawned by :class:`RecorderLink` via ``recorder.entry``)."""
     # Ctrl-C reaches the whole process group; the engine decides when we stop,
     # so that it can flush us last.
@@ -46,7 +47,7 @@ def run_recorder(conn: Connection, config: Config) -> None:
     logging.basicConfig(level=logging.INFO, format="lookout recorder: %(message)s")
     for chatty in ("presidio-analyzer", "presidio-anonymizer"):  # set-up chatter, and never content
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    Recorder(config).run(conn)
+    Recorder(config, hurry).run(conn)
 
 
 def lower_priority() -> None:
@@ -80,8 +81,9 @@ def _safe_reason(exc: Exception) -> str:
 
 
 class Recorder:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, hurry: Event) -> None:
         self._config = config
+        self._hurry = hurry  # set by the engine when a shutdown can't wait for redaction
         self._db = open_writer(config.data_dir)
         self._writer = CallWriter(self._db)
         self._builder = RowBuilder(
@@ -126,7 +128,10 @@ class Recorder:
         kind, payload = message
         if kind == "calls":
             for exchange in payload:
-                self._add(self._builder.build(exchange))
+                hurry = self._hurry.is_set()
+                self._add(self._builder.build(exchange, metadata_only=hurry))
+                if hurry:
+                    self._counters["shutdown_metadata_only"] += 1
         elif kind == "counters":
             self._counters.update(payload)
         return kind != "stop"
