@@ -16,13 +16,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Outcome = Literal["ok", "error", "client_aborted", "upstream_unreachable", "upstream_timeout"]
-OUTCOMES: tuple[Outcome, ...] = (
-    "ok",
-    "error",
-    "client_aborted",
-    "upstream_unreachable",
-    "upstream_timeout",
-)
 
 
 @dataclass(slots=True)

@@ -25,13 +25,18 @@ from lookout.providers.assemble_events import (
     anthropic_message,
     chat_completion,
     index_of,
-    is_event_stream,
     openai_response,
     text_completion,
 )
 from lookout.providers.exchange import media_type
 from lookout.providers.fields import JsonObj, as_list, as_obj, dig, loads
-from lookout.providers.sse import json_array_values, looks_like_json_array, ndjson_values, sse_events
+from lookout.providers.sse import (
+    is_event_stream,
+    json_array_values,
+    looks_like_json_array,
+    ndjson_values,
+    sse_events,
+)
 
 __all__ = ["assemble_stream"]
 

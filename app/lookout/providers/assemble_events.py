@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lookout.providers.fields import JsonObj, as_count, as_list, as_obj, as_str, dig, loads
-from lookout.providers.sse import looks_like_sse, sse_events
+from lookout.providers.sse import is_event_stream, sse_events
 
 # Chat completion fields that every chunk repeats; the assembled message keeps the last.
 _CHAT_HEAD = ("id", "created", "model", "system_fingerprint", "service_tier")
@@ -33,11 +33,6 @@ _BLOCK_DELTAS = {
     "thinking_delta": ("thinking", "thinking"),
     "input_json_delta": ("partial_json", "tool_use"),
 }
-
-
-def is_event_stream(content_type: str, body: bytes) -> bool:
-    """Whether the body is server-sent events, by its media type or its first bytes."""
-    return content_type == "text/event-stream" or looks_like_sse(body)
 
 
 def index_of(value: object, default: int) -> int:

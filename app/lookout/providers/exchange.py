@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from lookout.providers.fields import JsonObj, as_obj, as_str, dig, loads
-from lookout.providers.sse import looks_like_sse
+from lookout.providers.sse import is_event_stream
 
 # Multipart uploads (image edits, audio transcriptions) carry the model as a form
 # field rather than in JSON.
@@ -57,7 +57,7 @@ class Capture:
             status_code=status_code,
             content_type=content_type,
             body=response_body,
-            event_stream=content_type == "text/event-stream" or looks_like_sse(response_body),
+            event_stream=is_event_stream(content_type, response_body),
         )
 
     @property

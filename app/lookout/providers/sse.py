@@ -52,6 +52,11 @@ def looks_like_sse(body: bytes) -> bool:
     return _SSE_START.match(body) is not None
 
 
+def is_event_stream(content_type: str, body: bytes) -> bool:
+    """Whether the body is server-sent events, by its media type or its first bytes."""
+    return content_type == "text/event-stream" or looks_like_sse(body)
+
+
 def looks_like_json_array(body: bytes) -> bool:
     """Whether ``body`` starts a JSON array."""
     return _ARRAY_START.match(body) is not None

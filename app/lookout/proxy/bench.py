@@ -35,7 +35,8 @@ from lookout.proxy.engine import install_event_loop_policy, running_engine
 from lookout.store.db import open_reader
 from lookout.store.queries import count_calls
 
-PROMPT = "Summarise the following meeting notes in three bullet points. " * 30  # ~2 KB body
+PROMPT = "Summarise the following meeting notes in three bullet points. " * 30
+CHAT_BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}]}).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +139,9 @@ async def _measure(options: BenchOptions, report: BenchReport, direct: str, prox
 
 
 async def _chat(session: aiohttp.ClientSession, base: str) -> tuple[float, int]:
-    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}]})
     start = time.perf_counter()
     async with session.post(
-        f"{base}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
+        f"{base}/v1/chat/completions", data=CHAT_BODY, headers={"Content-Type": "application/json"}
     ) as response:
         payload = await response.read()
         response.raise_for_status()
@@ -165,7 +165,7 @@ async def _latency(
         direct_ms.append(elapsed)
         proxy_ms.append((await _chat(session, proxied))[0])
         report.response_bytes = size
-    report.request_bytes = len(PROMPT) + 60
+    report.request_bytes = len(CHAT_BODY)
     report.direct_p50_ms, report.direct_p99_ms = _p(direct_ms, 50), _p(direct_ms, 99)
     report.proxy_p50_ms, report.proxy_p99_ms = _p(proxy_ms, 50), _p(proxy_ms, 99)
     report.added_p50_ms = report.proxy_p50_ms - report.direct_p50_ms

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class RunningEngine:
     base_url: str  # e.g. http://127.0.0.1:8787
-    link: RecorderLink
 
 
 def install_event_loop_policy() -> str:
@@ -54,10 +53,9 @@ async def running_engine(config: Config) -> AsyncIterator[RunningEngine]:
     link = RecorderLink(config)
     link.start()
     try:
-        proxy = ProxyServer(config.proxy, Router(config.upstreams), link.submit)
-        proxy.stats_provider = link.stats
+        proxy = ProxyServer(config.proxy, Router(config.upstreams), link.submit, stats=link.stats)
         async with serving(proxy) as base_url:
-            yield RunningEngine(base_url=base_url, link=link)
+            yield RunningEngine(base_url=base_url)
     finally:
         flushed = await asyncio.to_thread(link.close, config.proxy.shutdown_grace_s)
         if not flushed:

@@ -44,13 +44,19 @@ SMALL_RESPONSE_MAX = 64 * 1024
 class ProxyServer:
     """Owns the upstream connection pool and the request handler."""
 
-    def __init__(self, settings: ProxySettings, router: Router, sink: Sink) -> None:
+    def __init__(
+        self,
+        settings: ProxySettings,
+        router: Router,
+        sink: Sink,
+        stats: Callable[[], dict[str, int]] = dict,
+    ) -> None:
         self.settings = settings
         self.router = router
         self._sink = sink
+        self._stats = stats  # queue and drop counts, for the status endpoint
         self._pool = UpstreamPool(settings.connect_timeout_s, settings.read_timeout_s)
         self.started_at = time.time()
-        self.stats_provider: Callable[[], dict[str, int]] = dict
 
     async def close(self) -> None:
         await self._pool.close()
@@ -72,7 +78,7 @@ class ProxyServer:
                 "lookout": __version__,
                 "uptime_s": round(time.time() - self.started_at, 1),
                 "upstreams": {name: self.router.base_url(name) for name in self.router.names},
-                **self.stats_provider(),
+                **self._stats(),
             }
         )
 
@@ -173,16 +179,15 @@ class ProxyServer:
         exc: UpstreamError,
     ) -> web.StreamResponse:
         timed_out = isinstance(exc, TimeoutError)
-        exchange.outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
+        exchange.network_error = _describe(exc, route)
         if response is not None:
             # Headers are already out: the only honest signal left is a broken
             # connection, so the client sees a truncated body rather than a clean end.
             exchange.outcome = "upstream_timeout" if timed_out else "error"
-            exchange.network_error = _describe(exc, route)
             if request.transport is not None:
                 request.transport.close()
             return response
-        exchange.network_error = _describe(exc, route)
+        exchange.outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
         if timed_out:
             return error_response(504, exchange.network_error, "upstream_timeout")
         return error_response(502, exchange.network_error, "upstream_unreachable")
