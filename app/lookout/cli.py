@@ -7,6 +7,7 @@ Commands that print results take ``--format json`` for scripts.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,13 @@ from lookout.keys.commands import add_keys_parser
 from lookout.proxy.routing import parse_upstream_flags
 
 Handler = Callable[[argparse.Namespace, Config], int]
+CommandFactory = Callable[[str, str, str], argparse.ArgumentParser]
+
+# Feature commands live beside their feature. Each module has
+# ``add_parser(command: CommandFactory) -> None``, which calls
+# ``command(name, help, epilog)`` and ``set_defaults(run="module:function")`` on the
+# result, and imports nothing heavy at module level so ``lookout --help`` stays instant.
+FEATURE_COMMANDS: tuple[str, ...] = ()
 
 EPILOGS = {
     "serve": """examples:
@@ -76,13 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lookout {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, epilog: str | None = None) -> argparse.ArgumentParser:
         return sub.add_parser(
             name,
             help=help_text,
             description=help_text,
             parents=[common],
-            epilog=EPILOGS.get(name),
+            epilog=epilog or EPILOGS.get(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -131,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store metadata only (measures the proxy with redaction idle)",
     )
+    for module in FEATURE_COMMANDS:
+        importlib.import_module(module).add_parser(command)
     return parser
 
 
@@ -157,6 +167,18 @@ def _config_for(args: argparse.Namespace) -> Config:
     return with_proxy(config, **changes) if changes else config
 
 
+def _handler(args: argparse.Namespace) -> Handler:
+    run = getattr(args, "run", None)  # "module:function", set by a feature command
+    if run:
+        module, function = run.split(":")
+        handler: Handler = getattr(importlib.import_module(module), function)
+        return handler
+    from lookout import commands  # deferred: keeps `lookout --help` instant
+
+    builtin: Handler = getattr(commands, f"run_{args.command}")
+    return builtin
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -164,9 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from lookout import commands  # deferred: keeps `lookout --help` instant
-
-    handler: Handler = getattr(commands, f"run_{args.command}")
+    handler = _handler(args)
     try:
         config = _config_for(args)
         return handler(args, config)

@@ -37,15 +37,22 @@ from typing import Any, Literal
 
 import platformdirs
 
-from lookout.core.clock import parse_duration
+from lookout.core.alerts_config import AlertsSettings, parse_alerts_settings
+from lookout.core.drift_config import DriftSettings, parse_drift_settings
+from lookout.core.errors_config import ErrorsSettings, parse_errors_settings
+from lookout.core.settings import (
+    ConfigError,
+    positive_int_setting,
+    reject_unknown,
+    seconds_setting,
+    table_setting,
+)
+
+__all__ = ["Config", "ConfigError", "load_config", "with_proxy"]
 
 APP_NAME = "lookout"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
-
-
-class ConfigError(ValueError):
-    """A configuration problem, with a message meant for the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,9 @@ class Config:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     capture: CaptureSettings = field(default_factory=CaptureSettings)
+    errors: ErrorsSettings = field(default_factory=ErrorsSettings)
+    alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    drift: DriftSettings = field(default_factory=DriftSettings)
     upstreams: Mapping[str, str] = field(default_factory=dict)  # user additions/overrides
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -126,16 +136,20 @@ def load_config(
     """Build the effective configuration. Raises ConfigError with a readable message."""
     raw = _read_toml(Path(config_file).expanduser() if config_file else None)
     known = {"data_dir", "proxy", "upstreams", "retention", "prices", "redaction", "capture"}
-    _reject_unknown(raw, known, "top level")
+    known |= {"errors", "alerts", "drift"}
+    reject_unknown(raw, known, "top level")
     chosen_dir = data_dir or os.environ.get("LOOKOUT_DATA_DIR") or raw.get("data_dir")
     config = Config(
         data_dir=Path(chosen_dir).expanduser() if chosen_dir else default_data_dir(),
-        proxy=_proxy_settings(_table(raw, "proxy")),
-        retention=_retention_settings(_table(raw, "retention")),
-        redaction=_redaction_settings(_table(raw, "redaction")),
-        capture=_capture_settings(_table(raw, "capture")),
-        upstreams={**_string_table(_table(raw, "upstreams"), "upstreams"), **(upstreams or {})},
-        prices=_prices(_table(raw, "prices")),
+        proxy=_proxy_settings(table_setting(raw, "proxy")),
+        retention=_retention_settings(table_setting(raw, "retention")),
+        redaction=_redaction_settings(table_setting(raw, "redaction")),
+        capture=_capture_settings(table_setting(raw, "capture")),
+        errors=parse_errors_settings(table_setting(raw, "errors")),
+        alerts=parse_alerts_settings(table_setting(raw, "alerts")),
+        drift=parse_drift_settings(table_setting(raw, "drift")),
+        upstreams={**_string_table(table_setting(raw, "upstreams"), "upstreams"), **(upstreams or {})},
+        prices=_prices(table_setting(raw, "prices")),
     )
     return config
 
@@ -159,68 +173,44 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-def _table(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
-    value = raw.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table")
-    return value
-
-
-def _reject_unknown(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) {', '.join(unknown)} in {where}; known: {', '.join(sorted(allowed))}"
-        )
-
-
-def _seconds(value: Any, name: str) -> float:
-    try:
-        return parse_duration(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
 def _proxy_settings(raw: dict[str, Any]) -> ProxySettings:
     keys = {"host", "port", "connect_timeout", "read_timeout", "capture_limit_kb", "shutdown_grace"}
-    _reject_unknown(raw, keys, "[proxy]")
+    reject_unknown(raw, keys, "[proxy]")
     base = ProxySettings()
     return ProxySettings(
         host=str(raw.get("host", base.host)),
-        port=_positive_int(raw.get("port", base.port), "proxy.port"),
-        connect_timeout_s=_seconds(
+        port=positive_int_setting(raw.get("port", base.port), "proxy.port"),
+        connect_timeout_s=seconds_setting(
             raw.get("connect_timeout", base.connect_timeout_s), "proxy.connect_timeout"
         ),
-        read_timeout_s=_seconds(raw.get("read_timeout", base.read_timeout_s), "proxy.read_timeout"),
+        read_timeout_s=seconds_setting(raw.get("read_timeout", base.read_timeout_s), "proxy.read_timeout"),
         capture_limit_bytes=1024
-        * _positive_int(
+        * positive_int_setting(
             raw.get("capture_limit_kb", base.capture_limit_bytes // 1024), "proxy.capture_limit_kb"
         ),
-        shutdown_grace_s=_seconds(raw.get("shutdown_grace", base.shutdown_grace_s), "proxy.shutdown_grace"),
+        shutdown_grace_s=seconds_setting(
+            raw.get("shutdown_grace", base.shutdown_grace_s), "proxy.shutdown_grace"
+        ),
     )
 
 
 def _retention_settings(raw: dict[str, Any]) -> RetentionSettings:
-    _reject_unknown(raw, {"calls", "payloads", "max_db_mb", "interval"}, "[retention]")
+    reject_unknown(raw, {"calls", "payloads", "max_db_mb", "interval"}, "[retention]")
     base = RetentionSettings()
     return RetentionSettings(
-        calls_max_age_s=_seconds(raw.get("calls", base.calls_max_age_s), "retention.calls"),
-        payloads_max_age_s=_seconds(raw.get("payloads", base.payloads_max_age_s), "retention.payloads"),
-        max_db_bytes=1024 * 1024 * _positive_int(raw.get("max_db_mb", 1024), "retention.max_db_mb"),
-        interval_s=_seconds(raw.get("interval", base.interval_s), "retention.interval"),
+        calls_max_age_s=seconds_setting(raw.get("calls", base.calls_max_age_s), "retention.calls"),
+        payloads_max_age_s=seconds_setting(
+            raw.get("payloads", base.payloads_max_age_s), "retention.payloads"
+        ),
+        max_db_bytes=1024 * 1024 * positive_int_setting(raw.get("max_db_mb", 1024), "retention.max_db_mb"),
+        interval_s=seconds_setting(raw.get("interval", base.interval_s), "retention.interval"),
     )
 
 
 def _redaction_settings(raw: dict[str, Any]) -> RedactionSettings:
-    _reject_unknown(raw, {"ner_model", "default_operator", "operators", "time_budget"}, "[redaction]")
+    reject_unknown(raw, {"ner_model", "default_operator", "operators", "time_budget"}, "[redaction]")
     base = RedactionSettings()
-    operators = _table(raw, "operators")
+    operators = table_setting(raw, "operators")
     for entity, operator in [
         ("default_operator", raw.get("default_operator", "replace")),
         *operators.items(),
@@ -234,13 +224,13 @@ def _redaction_settings(raw: dict[str, Any]) -> RedactionSettings:
         ner_model=ner_model or None,
         default_operator=raw.get("default_operator", base.default_operator),
         operators={entity.upper(): operator for entity, operator in operators.items()},
-        time_budget_s=_seconds(raw.get("time_budget", base.time_budget_s), "redaction.time_budget"),
+        time_budget_s=seconds_setting(raw.get("time_budget", base.time_budget_s), "redaction.time_budget"),
     )
 
 
 def _capture_settings(raw: dict[str, Any]) -> CaptureSettings:
     keys = {"store_bodies", "success_sample_rate", "max_body_kb", "never_store_bodies_for"}
-    _reject_unknown(raw, keys, "[capture]")
+    reject_unknown(raw, keys, "[capture]")
     base = CaptureSettings()
     rate = raw.get("success_sample_rate", base.success_sample_rate)
     if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
@@ -255,7 +245,7 @@ def _capture_settings(raw: dict[str, Any]) -> CaptureSettings:
         store_bodies=store,
         success_sample_rate=float(rate),
         max_body_bytes=1024
-        * _positive_int(raw.get("max_body_kb", base.max_body_bytes // 1024), "capture.max_body_kb"),
+        * positive_int_setting(raw.get("max_body_kb", base.max_body_bytes // 1024), "capture.max_body_kb"),
         never_store_bodies_for=frozenset(never),
     )
 
@@ -273,7 +263,7 @@ def _prices(raw: dict[str, Any]) -> dict[str, dict[str, float]]:
     for model, entry in raw.items():
         if not isinstance(entry, dict):
             raise ConfigError(f'[prices."{model}"] must be a table of USD per 1M tokens')
-        _reject_unknown(entry, allowed, f'[prices."{model}"]')
+        reject_unknown(entry, allowed, f'[prices."{model}"]')
         if "input" not in entry or "output" not in entry:
             raise ConfigError(f'[prices."{model}"] needs both input and output (USD per 1M tokens)')
         try:

@@ -141,6 +141,10 @@ class CallRow:
     request_bytes: int
     response_bytes: int
     error_message: str | None = None  # redacted before it gets here
+    # Measured on the response text before redaction (for drift); only numbers are stored.
+    response_chars: int | None = None
+    refusal: bool | None = None
+    empty_response: bool | None = None
 
 
 @dataclass(slots=True)

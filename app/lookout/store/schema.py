@@ -117,7 +117,170 @@ def _m002_payloads_and_error_messages(db: Database) -> None:
     payloads.create_index(("created_at",), if_not_exists=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_calls_and_counters, _m002_payloads_and_error_messages)
+def _m003_analysis(db: Database) -> None:
+    """Error groups, alerts, drift, per-call text metrics and full-text search."""
+    _call_text_metrics(db)
+    _error_group_tables(db)
+    _alert_tables(db)
+    _drift_tables(db)
+    _payload_search(db)
+
+
+def _call_text_metrics(db: Database) -> None:
+    # Measured on the response text before redaction; only the numbers are stored.
+    for column, kind in (
+        ("response_chars", "INTEGER"),
+        ("refusal", "INTEGER"),
+        ("empty_response", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
+
+
+def _error_group_tables(db: Database) -> None:
+    groups = db.table("error_groups")
+    groups.create(
+        {
+            "id": str,  # short, stable: derived from the fingerprint
+            "fingerprint": str,
+            "title": str,  # redacted
+            "status": str,  # unresolved | resolved | ignored
+            "substatus": str,  # new | ongoing | regressed | None
+            "count": int,
+            "first_seen": str,
+            "last_seen": str,
+            "provider": str,
+            "status_code": int,
+            "error_type": str,
+            "error_code": str,
+            "rule": str,  # the custom fingerprint rule that matched, if any
+            "models": str,  # JSON list
+            "upstreams": str,  # JSON list
+            "operations": str,  # JSON list
+            "status_changed_at": str,
+            "ignored_until": str,  # ISO time, for "ignore for a duration"
+            "ignored_events_left": int,  # for "ignore until N more events"
+        },
+        pk="id",
+        not_null={"fingerprint", "title", "status", "count", "first_seen", "last_seen"},
+        defaults={"count": 0},
+        if_not_exists=True,
+    )
+    groups.create_index(("fingerprint",), unique=True, if_not_exists=True)
+    groups.create_index(("last_seen",), if_not_exists=True)
+    counts = db.table("error_group_counts")
+    counts.create(
+        {"group_id": str, "granularity": str, "bucket": str, "count": int},  # granularity: hour | day
+        pk=("group_id", "granularity", "bucket"),
+        not_null={"count"},
+        if_not_exists=True,
+    )
+
+
+def _alert_tables(db: Database) -> None:
+    alerts = db.table("alerts")
+    alerts.create(
+        {
+            "id": int,
+            "rule": str,
+            "subject": str,  # what it is about, e.g. "model:gpt-4o-mini" or "group:ab12cd34"
+            "severity": str,  # critical | medium | low
+            "status": str,  # open | resolved
+            "opened_at": str,
+            "resolved_at": str,
+            "last_triggered_at": str,
+            "message": str,  # redacted
+            "value": float,
+            "threshold": float,
+            "group_id": str,
+            "notified_at": str,
+            "delivery_status": str,  # None (no webhook) | pending | delivered | failed
+            "delivery_attempts": int,
+            "delivery_error": str,
+        },
+        pk="id",
+        not_null={"rule", "subject", "severity", "status", "opened_at", "message"},
+        if_not_exists=True,
+    )
+    alerts.create_index(("status", "opened_at"), if_not_exists=True)
+    alerts.create_index(("rule", "subject", "status"), if_not_exists=True)
+
+
+def _drift_tables(db: Database) -> None:
+    snapshots = db.table("drift_snapshots")
+    snapshots.create(
+        {
+            "id": int,
+            "computed_at": str,
+            "upstream": str,
+            "model": str,
+            "operation": str,
+            "metric": str,
+            "kind": str,  # numeric | rate | categorical
+            "test": str,  # ks | wasserstein | chi2 | z | jensenshannon | none
+            "statistic": float,
+            "p_value": float,
+            "psi": float,
+            "kl": float,
+            "baseline_median": float,
+            "baseline_p95": float,
+            "current_median": float,
+            "current_p95": float,
+            "change": float,  # relative change of the headline figure
+            "severity": str,  # none | moderate | major | insufficient
+            "verdict": str,  # a sentence a person reads
+            "baseline_name": str,
+            "baseline_from": str,
+            "baseline_to": str,
+            "current_from": str,
+            "current_to": str,
+            "baseline_n": int,
+            "current_n": int,
+        },
+        pk="id",
+        not_null={"computed_at", "upstream", "metric", "kind", "severity"},
+        if_not_exists=True,
+    )
+    snapshots.create_index(("model", "metric", "computed_at"), if_not_exists=True)
+    snapshots.create_index(("computed_at",), if_not_exists=True)
+    db.table("drift_baselines").create(
+        {"name": str, "start": str, "end": str, "created_at": str, "note": str},
+        pk="name",
+        not_null={"start", "end", "created_at"},
+        if_not_exists=True,
+    )
+
+
+def _payload_search(db: Database) -> None:
+    # Full-text search over the (already redacted) bodies, kept in step by triggers
+    # so the writer and retention need not know about it.
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS payloads_fts USING fts5("
+        "request_body, response_body, content='payloads', content_rowid='rowid')"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS payloads_fts_insert AFTER INSERT ON payloads BEGIN "
+        "INSERT INTO payloads_fts(rowid, request_body, response_body) "
+        "VALUES (new.rowid, new.request_body, new.response_body); END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS payloads_fts_delete AFTER DELETE ON payloads BEGIN "
+        "INSERT INTO payloads_fts(payloads_fts, rowid, request_body, response_body) "
+        "VALUES ('delete', old.rowid, old.request_body, old.response_body); END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS payloads_fts_update AFTER UPDATE ON payloads BEGIN "
+        "INSERT INTO payloads_fts(payloads_fts, rowid, request_body, response_body) "
+        "VALUES ('delete', old.rowid, old.request_body, old.response_body); "
+        "INSERT INTO payloads_fts(rowid, request_body, response_body) "
+        "VALUES (new.rowid, new.request_body, new.response_body); END"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _m001_calls_and_counters,
+    _m002_payloads_and_error_messages,
+    _m003_analysis,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,1 @@
+"""Redacted reports: data assembly (no Qt) and renderers for HTML, PDF, Markdown, JSON and CSV."""
