@@ -166,3 +166,23 @@ class PayloadRow:
     truncated: bool
     redactions: str  # JSON object: entity type -> count
     dropped_reason: str | None
+
+
+GroupEventKind = Literal["new", "regressed"]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEvent:
+    """An error group became new or regressed: what the grouping step tells the alerting step.
+
+    Carries only stored-safe data (the redacted title, ids and tags), so it can be
+    written into an alert as is.
+    """
+
+    kind: GroupEventKind
+    group_id: str
+    title: str  # redacted
+    at: str  # ISO time of the event that caused it
+    model: str | None
+    upstream: str
+    operation: str | None
