@@ -80,6 +80,11 @@ class AppContext(QObject):
     time_range_changed = Signal()
     data_changed = Signal()  # the poll found new data; visible views refresh
     query_failed = Signal(str, str)  # key, message (the window shows it in the status bar)
+    # Cross-view navigation; the window switches view and forwards the id.
+    navigate_requested = Signal(str)  # view key, e.g. "connect" from an empty state
+    open_call_requested = Signal(str)  # call id -> the call inspector
+    open_trace_requested = Signal(str)  # trace or session id -> the traces view
+    open_group_requested = Signal(str)  # error group id -> the errors view
 
     def __init__(self, config: Config, parent: QObject | None = None) -> None:
         super().__init__(parent)
