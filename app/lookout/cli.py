@@ -24,7 +24,12 @@ CommandFactory = Callable[[str, str, str], argparse.ArgumentParser]
 # ``add_parser(command: CommandFactory) -> None``, which calls
 # ``command(name, help, epilog)`` and ``set_defaults(run="module:function")`` on the
 # result, and imports nothing heavy at module level so ``lookout --help`` stays instant.
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "lookout.errors_cli",
+    "lookout.alerts_cli",
+    "lookout.report_cli",
+    "lookout.drift_cli",
+)
 
 EPILOGS = {
     "serve": """examples:
@@ -78,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common_flags(defaults=False)
     parser = argparse.ArgumentParser(
         prog="lookout",
-        description="Lookout: a privacy-first local monitor for the LLM API calls your programs make.",
+        description="Lookout: a privacy-first local monitor for the LLM API calls your programs make. "
+        "With no command, `lookout` opens the desktop app.",
         parents=[_common_flags(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"lookout {__version__}")
@@ -184,8 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="lookout: %(message)s")
     if args.command is None:
-        parser.print_help()
-        return 0
+        args.run = "lookout.ui.app:run_app"  # no command: the desktop app
     handler = _handler(args)
     try:
         config = _config_for(args)

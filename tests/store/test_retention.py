@@ -132,8 +132,7 @@ def test_purge_of_200k_rows_keeps_every_transaction_short(writer_db: Database, d
     assert result.calls_deleted == 200_000
     assert writer_db.table("calls").count == 1_000
     assert result.transactions > 10, "deleted in many small transactions"
-    # The adaptive sizing aims at half the budget; allow for a noisy machine.
-    assert result.max_batch_ms < 2 * 50
+    # How short each one is gets measured by tests/store/bench_store.py, not here.
     assert writer_db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
 
 
@@ -176,3 +175,31 @@ def test_size_cap_with_tiny_databases(writer: CallWriter, writer_db: Database, r
     result = purge(writer_db, replace(KEEP_ALL, max_db_bytes=1), now=NOW)
     assert result.calls_deleted == rows
     assert writer_db.table("calls").count == 0
+
+
+def test_derived_rows_follow_the_calls_age_limit(writer_db: Database) -> None:
+    old, recent = iso_utc(NOW - 40 * DAY_S), iso_utc(NOW - DAY_S)
+    for group_id, seen in (("g-old", old), ("g-new", recent)):
+        writer_db.table("error_groups").insert(
+            {"id": group_id, "fingerprint": group_id, "title": "t", "status": "unresolved", "count": 1}
+            | {"first_seen": seen, "last_seen": seen}
+        )
+        writer_db.table("error_group_counts").insert(
+            {"group_id": group_id, "granularity": "day", "bucket": seen, "count": 1}
+        )
+    for alert_id, status, at in ((1, "resolved", old), (2, "open", old), (3, "resolved", recent)):
+        writer_db.table("alerts").insert(
+            {"id": alert_id, "rule": "r", "subject": "s", "severity": "low", "status": status}
+            | {"opened_at": at, "last_triggered_at": at, "message": "m"}
+            | {"resolved_at": at if status == "resolved" else None}
+        )
+    for snapshot_id, at in ((1, old), (2, recent)):
+        writer_db.table("drift_snapshots").insert(
+            {"id": snapshot_id, "computed_at": at, "upstream": "u", "metric": "m", "kind": "numeric"}
+            | {"severity": "none"}
+        )
+    purge(writer_db, RetentionPolicy(), now=NOW)
+    assert [row["id"] for row in writer_db.table("error_groups").rows] == ["g-new"]
+    assert [row["group_id"] for row in writer_db.table("error_group_counts").rows] == ["g-new"]
+    assert sorted(row["id"] for row in writer_db.table("alerts").rows) == [2, 3]  # open alerts stay
+    assert [row["id"] for row in writer_db.table("drift_snapshots").rows] == [2]

@@ -166,6 +166,8 @@ class PayloadRow:
     truncated: bool
     redactions: str  # JSON object: entity type -> count
     dropped_reason: str | None
+    # Streams only: JSON list of ms since the request started at which each chunk arrived.
+    chunk_times: str | None = None
 
 
 GroupEventKind = Literal["new", "regressed"]
@@ -186,3 +188,74 @@ class GroupEvent:
     model: str | None
     upstream: str
     operation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorGroup:
+    """One error group (a row of ``error_groups``) as readers see it. The title is redacted.
+
+    ``status``/``substatus`` are as of the time of reading (a group turns from
+    ``new`` to ``ongoing`` after a week, an ignore runs out), not as last stored.
+    ``failure`` is the HTTP status as text, or how the call failed without one:
+    ``upstream_unreachable``, ``upstream_timeout``, ``upstream_disconnected``,
+    ``stream`` (an error inside a 200 stream) or ``response`` (a failed 200).
+    """
+
+    id: str
+    fingerprint: str
+    title: str
+    status: str  # unresolved | resolved | ignored
+    substatus: str | None  # new | ongoing | regressed, for unresolved groups
+    count: int
+    first_seen: str
+    last_seen: str
+    provider: str | None
+    failure: str | None
+    status_code: int | None
+    error_type: str | None
+    error_code: str | None
+    rule: str | None  # the custom fingerprint rule that named the group
+    models: tuple[str, ...]
+    upstreams: tuple[str, ...]
+    operations: tuple[str, ...]
+    status_changed_at: str | None
+    ignored_until: str | None
+    ignored_events_left: int | None
+
+
+AlertSeverity = Literal["critical", "medium", "low"]
+AlertStatus = Literal["open", "resolved"]
+# Most urgent first: critical notifies at once, medium notifies rate-limited, low goes to the digest.
+SEVERITIES: tuple[AlertSeverity, ...] = ("critical", "medium", "low")
+
+
+@dataclass(slots=True)
+class Alert:
+    """One row of the ``alerts`` table: a rule that fired for a subject, at most one open per pair.
+
+    Every text in it is derived (rule, scope names, numbers) or already redacted
+    (error group titles): never a body or a raw error message. ``notified_at`` is
+    set when the alert was handed to notification (tray, webhook); alerts without
+    it belong to the digest.
+    """
+
+    id: int | None
+    rule: str
+    subject: str  # e.g. "openai · gpt-4o-mini · chat", "group:ab12cd34", "recorder"
+    severity: AlertSeverity
+    status: AlertStatus
+    opened_at: str
+    last_triggered_at: str
+    message: str
+    resolved_at: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    upstream: str | None = None
+    model: str | None = None
+    operation: str | None = None
+    group_id: str | None = None
+    occurrences: int = 1  # times it fired again (reopened within the cooldown) while deduplicated
+    notified_at: str | None = None
+    delivery_status: str | None = None  # None (no webhook) | pending | delivered | failed
+    delivery_attempts: int = 0
+    delivery_error: str | None = None

@@ -38,7 +38,7 @@ _SNAPSHOTS = {
     "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
 }
 _ERRORS: dict[int, tuple[str, str]] = {
-    400: ("invalid_request_error", "prompt is too long: 215312 tokens > 200000 maximum"),
+    400: ("invalid_request_error", "prompt is too long: {tokens} tokens > 200000 maximum"),
     401: ("authentication_error", "invalid x-api-key"),
     403: (
         "permission_error",
@@ -68,7 +68,10 @@ def errors(status: int, model: str, message: str | None) -> tuple[JsonObject, di
         headers["retry-after"] = "7" if status == 429 else "2"
     body = {
         "type": "error",
-        "error": {"type": kind, "message": message or template.format(model=model)},
+        "error": {
+            "type": kind,
+            "message": message or template.format(model=model, tokens=text.random_count(200_001, 400_000)),
+        },
         "request_id": headers["request-id"],
     }
     return body, headers

@@ -37,7 +37,7 @@ _NOT_FOUND = (
 _ERRORS: dict[int, tuple[str, str]] = {
     400: (
         "INVALID_ARGUMENT",
-        "The input token count (1187452) exceeds the maximum number of tokens allowed (1048576).",
+        "The input token count ({tokens}) exceeds the maximum number of tokens allowed (1048576).",
     ),
     401: (
         "UNAUTHENTICATED",
@@ -80,7 +80,7 @@ def errors(status: int, model: str, message: str | None) -> tuple[JsonObject, di
     name, template = _ERRORS.get(status, fallback)
     error: JsonObject = {
         "code": status,
-        "message": message or template.format(model=model),
+        "message": message or template.format(model=model, tokens=text.random_count(1_048_577, 2_000_000)),
         "status": name,
     }
     if status == 429:

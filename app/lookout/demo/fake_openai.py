@@ -57,7 +57,7 @@ _ERRORS: dict[int, tuple[str, str | None, str]] = {
         "invalid_request_error",
         "context_length_exceeded",
         "This model's maximum context length is 128000 tokens. However, your messages "
-        "resulted in 131072 tokens. Please reduce the length of the messages.",
+        "resulted in {tokens} tokens. Please reduce the length of the messages.",
     ),
     401: (
         "invalid_request_error",
@@ -74,7 +74,7 @@ _ERRORS: dict[int, tuple[str, str | None, str]] = {
         "tokens",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization org-demo on tokens per min (TPM): "
-        "Limit 200000, Used 199823, Requested 412. Please try again in 222ms. Visit "
+        "Limit 200000, Used {used}, Requested {requested}. Please try again in 222ms. Visit "
         "https://platform.openai.com/account/rate-limits to learn more.",
     ),
     500: ("server_error", None, _SERVER_ERROR),
@@ -101,7 +101,13 @@ def errors(status: int, model: str, message: str | None) -> tuple[JsonObject, di
     """OpenAI's ``{"error": {message, type, param, code}}`` for ``status``."""
     kind, code, template = _error_entry(status)
     error = {
-        "message": message or template.format(model=model or "gpt-4o-mini"),
+        "message": message
+        or template.format(
+            model=model or "gpt-4o-mini",
+            tokens=text.random_count(128_001, 400_000),
+            used=text.random_count(190_000, 199_999),
+            requested=text.random_count(200, 20_000),
+        ),
         "type": kind,
         "param": "messages" if code == "context_length_exceeded" else None,
         "code": code,

@@ -121,6 +121,11 @@ def random_id(length: int, alphabet: str = ALNUM) -> str:
     return "".join(_ids.choices(alphabet, k=length))
 
 
+def random_count(low: int, high: int) -> int:
+    """A fresh count in ``[low, high]``: real error messages quote numbers that vary per request."""
+    return _ids.randint(low, high)
+
+
 def iso_now() -> str:
     """Current UTC time as RFC 3339 with microseconds, the way Go servers print it."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -53,7 +53,13 @@ async def running_engine(config: Config) -> AsyncIterator[RunningEngine]:
     link = RecorderLink(config)
     link.start()
     try:
-        proxy = ProxyServer(config.proxy, Router(config.upstreams), link.submit, stats=link.stats)
+        proxy = ProxyServer(
+            config.proxy,
+            Router(config.upstreams),
+            link.submit,
+            stats=link.stats,
+            data_dir=str(config.data_dir.resolve()),
+        )
         async with serving(proxy) as base_url:
             yield RunningEngine(base_url=base_url)
     finally:

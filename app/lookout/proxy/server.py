@@ -50,11 +50,16 @@ class ProxyServer:
         router: Router,
         sink: Sink,
         stats: Callable[[], dict[str, int]] = dict,
+        data_dir: str | None = None,
     ) -> None:
         self.settings = settings
         self.router = router
         self._sink = sink
         self._stats = stats  # queue and drop counts, for the status endpoint
+        self._data_dir = data_dir  # lets the app tell its own engine from another one
+        self.paused = False  # capture paused: keep forwarding, record nothing
+        self.forwarded = 0
+        self.not_recorded = 0
         self._pool = UpstreamPool(settings.connect_timeout_s, settings.read_timeout_s)
         self.started_at = time.time()
 
@@ -67,7 +72,10 @@ class ProxyServer:
             return error_response(403, reason, "request_refused")
         route = self.router.resolve(request.rel_url.raw_path, request.rel_url.raw_query_string)
         if route is None:
-            if request.rel_url.raw_path.strip("/").split("/")[0] == STATUS_PATH:
+            parts = request.rel_url.raw_path.strip("/").split("/")
+            if parts[0] == STATUS_PATH:
+                if parts[1:] == ["capture"] and request.method == "POST":
+                    return await self._set_capture(request)
                 return self._status_response()
             return unknown_upstream_response(request.rel_url.raw_path, self.router.names)
         return await self._forward(request, route)
@@ -78,9 +86,29 @@ class ProxyServer:
                 "lookout": __version__,
                 "uptime_s": round(time.time() - self.started_at, 1),
                 "upstreams": {name: self.router.base_url(name) for name in self.router.names},
+                "data_dir": self._data_dir,
+                "paused": self.paused,
+                "forwarded": self.forwarded,
+                "not_recorded": self.not_recorded,
                 **self._stats(),
             }
         )
+
+    async def _set_capture(self, request: web.BaseRequest) -> web.Response:
+        """``POST /_lookout/capture {"paused": true}``: pause or resume recording.
+
+        Reachable only as the proxy is: on loopback, and never from a browser page
+        (the Origin and Host checks above ran first).
+        """
+        try:
+            body = await request.json()
+            paused = body["paused"]
+        except (ValueError, KeyError, TypeError):
+            paused = None
+        if not isinstance(paused, bool):
+            return error_response(400, 'send {"paused": true} or {"paused": false}', "bad_request")
+        self.paused = paused
+        return self._status_response()
 
     async def _forward(self, request: web.BaseRequest, route: Route) -> web.StreamResponse:
         t0 = perf_counter()
@@ -140,7 +168,11 @@ class ProxyServer:
         finally:
             exchange.latency_ms = (perf_counter() - t0) * 1000.0
             _finish_captures(exchange, sent, received)
-            self._sink(exchange)
+            self.forwarded += 1
+            if self.paused:
+                self.not_recorded += 1
+            else:
+                self._sink(exchange)
 
     async def _with_stored_key(
         self, request: web.BaseRequest, route: Route

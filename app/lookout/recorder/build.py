@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lookout.analysis.cost import PriceTable
+from lookout.analysis.refusal import RefusalDetector
 from lookout.core.clock import iso_utc
 from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall, PayloadRow
 from lookout.providers import parse_exchange
+from lookout.providers.text import response_text
 from lookout.recorder.decode import decode_body, offset_time
 from lookout.recorder.payload import WITHHELD, PayloadBuilder
 
@@ -28,13 +30,22 @@ class BuiltCall:
     row: CallRow
     payload: PayloadRow | None
     redaction_failed: bool
+    # The raw provider or network error text, for error grouping. Memory only: never stored.
+    error_text: str | None = None
 
 
 class RowBuilder:
-    def __init__(self, prices: PriceTable, capture_limit: int, payloads: PayloadBuilder | None) -> None:
+    def __init__(
+        self,
+        prices: PriceTable,
+        capture_limit: int,
+        payloads: PayloadBuilder | None,
+        refusals: RefusalDetector | None = None,
+    ) -> None:
         self._prices = prices
         self._decoded_limit = capture_limit * _DECODED_LIMIT_FACTOR
         self._payloads = payloads
+        self._refusals = refusals or RefusalDetector()
 
     def build(self, exchange: Exchange, *, metadata_only: bool = False) -> BuiltCall:
         decoded = decode_body(
@@ -87,15 +98,33 @@ class RowBuilder:
             request_bytes=exchange.request_bytes,
             response_bytes=exchange.response_bytes,
         )
+        if row.outcome == "ok" and decoded.complete and not exchange.response_truncated:
+            self._measure_text(row, exchange, decoded.body, parsed.streamed)
         if self._payloads is None or metadata_only:
             row.endpoint = WITHHELD  # not redacted, so nothing user-supplied is stored
-            return BuiltCall(row, None, False)
+            return BuiltCall(row, None, False, raw_error_text(exchange, parsed))
         # A capture that could not be decoded in full is stored as truncated.
         exchange.response_truncated = exchange.response_truncated or not decoded.complete
         result = self._payloads.build(exchange, decoded.body, parsed, row.outcome)
         row.endpoint = result.endpoint
         row.error_message = result.error_message
-        return BuiltCall(row, result.payload, result.failed)
+        return BuiltCall(row, result.payload, result.failed, raw_error_text(exchange, parsed))
+
+    def _measure_text(self, row: CallRow, exchange: Exchange, body: bytes, streamed: bool) -> None:
+        """Response length, refusal and emptiness, read off the raw text (for drift): numbers only."""
+        text = response_text(
+            path=exchange.path,
+            response_content_type=exchange.response_content_type,
+            response_body=body,
+            streamed=streamed,
+        )
+        if text is not None:  # not a text-generation answer, or unreadable: left unknown
+            measured = self._refusals.measure(
+                text.text, provider_refusal=text.refused, has_tool_calls=text.tool_calls
+            )
+            row.response_chars = measured.chars
+            row.refusal = measured.refusal
+            row.empty_response = measured.empty
 
     def _cost(self, upstream: str, parsed: ParsedCall) -> tuple[float | None, str | None]:
         prices = self._prices if upstream not in LOCAL_UPSTREAMS else self._prices.user_only()
@@ -112,6 +141,13 @@ def outcome_of(exchange: Exchange, parsed: ParsedCall) -> Outcome:
         return exchange.outcome
     failed = (exchange.status_code or 0) >= 400 or parsed.error is not None
     return "error" if failed else "ok"
+
+
+def raw_error_text(exchange: Exchange, parsed: ParsedCall) -> str | None:
+    """What the provider (or, for a transport failure, the proxy) said went wrong. Unredacted."""
+    if parsed.error is not None and parsed.error.message:
+        return parsed.error.message
+    return exchange.network_error
 
 
 def network_error_type(exchange: Exchange) -> str | None:

@@ -25,6 +25,19 @@ FAILURES = frozenset({"redaction failed", "over time budget"})
 
 
 WITHHELD = "<withheld>"  # stands in for a URL path that could not be redacted
+# Enough for a long stream's timeline; longer ones are thinned evenly (the last chunk kept).
+MAX_CHUNK_TIMES = 2000
+
+
+def chunk_times(marks: list[tuple[int, float]]) -> str | None:
+    """The arrival times (ms since the request started) of a stream's chunks, as JSON: no content."""
+    if not marks:
+        return None
+    times = [round(ms, 1) for _, ms in marks]
+    if len(times) > MAX_CHUNK_TIMES:
+        step = len(times) / (MAX_CHUNK_TIMES - 1)
+        times = [times[int(i * step)] for i in range(MAX_CHUNK_TIMES - 1)] + [times[-1]]
+    return json.dumps(times)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,7 @@ class PayloadBuilder:
             or max(len(exchange.request_body), len(response_body)) > self._capture.max_body_bytes,
             redactions=json.dumps(dict(sorted(counts.items()))),
             dropped_reason=request.dropped_reason or response.dropped_reason,
+            chunk_times=chunk_times(exchange.chunk_marks) if parsed.streamed else None,
         )
         return PayloadResult(payload, endpoint, error_message, False)
 
@@ -93,6 +107,10 @@ class PayloadBuilder:
         if outcome == "ok" and self._sample() >= self._capture.success_sample_rate:
             return "not sampled"
         return None
+
+    def redact_title(self, text: str) -> str | None:
+        """``text`` (an error group's title) redacted, or None when redaction failed (fail closed)."""
+        return self._text(text, time.monotonic() + self._budget_s, Counter())
 
     def _text(self, raw: str, deadline: float, counts: Counter[str]) -> str | None:
         """``raw`` redacted, or None when redaction failed (fail closed)."""

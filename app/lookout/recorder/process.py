@@ -15,17 +15,22 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Generator
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from typing import Any
 
 from lookout.analysis.cost import PriceTable
+from lookout.analysis.refusal import RefusalDetector
 from lookout.core.config import Config
 from lookout.core.models import CallRow, PayloadRow
+from lookout.recorder.alerting import alerter_for
 from lookout.recorder.build import BuiltCall, RowBuilder
+from lookout.recorder.drifting import DriftJob
+from lookout.recorder.grouping import Grouper
 from lookout.recorder.payload import PayloadBuilder
 from lookout.redaction import KeyringUnavailable, Redactor
-from lookout.store.db import open_writer
+from lookout.store.db import open_reader, open_writer
 from lookout.store.retention import PurgeResult, RetentionPolicy, iter_purge
 from lookout.store.writer import CallWriter
 
@@ -86,8 +91,16 @@ class Recorder:
         self._hurry = hurry  # set by the engine when a shutdown can't wait for redaction
         self._db = open_writer(config.data_dir)
         self._writer = CallWriter(self._db)
+        payloads = payload_builder(config)
         self._builder = RowBuilder(
-            PriceTable.load(config.prices), config.proxy.capture_limit_bytes, payload_builder(config)
+            PriceTable.load(config.prices),
+            config.proxy.capture_limit_bytes,
+            payloads,
+            RefusalDetector(config.drift.refusal_phrases),
+        )
+        self._grouper = Grouper(config.errors, payloads.redact_title if payloads else None)
+        self._alerter = alerter_for(
+            self._db, config.alerts, time.time(), partial(open_reader, config.data_dir)
         )
         self._policy = RetentionPolicy(
             calls_max_age_s=config.retention.calls_max_age_s,
@@ -100,28 +113,37 @@ class Recorder:
         self._next_purge = 0.0  # at start-up
         self._purging: Generator[PurgeResult, None, None] | None = None
         self._purge_result: PurgeResult | None = None
+        self._drift = DriftJob(config.data_dir, config.drift, self._db)
 
     def run(self, conn: Connection) -> None:
         last_flush = time.monotonic()
         self._start_purge_if_due()  # retention runs at start-up, then every interval
         try:
             while True:
-                # While a purge is under way, don't sleep: alternate its short steps
-                # with receiving and writing, so records still land within FLUSH_S.
-                idle = 0.0 if self._purging else max(0.0, FLUSH_S - (time.monotonic() - last_flush))
+                # While a purge or a drift run is under way, don't sleep: alternate its
+                # short steps with receiving and writing, so records still land within FLUSH_S.
+                busy = self._purging is not None or self._drift.busy
+                idle = 0.0 if busy else max(0.0, FLUSH_S - (time.monotonic() - last_flush))
                 if conn.poll(idle) and not self._handle(conn.recv()):
                     break
                 if time.monotonic() - last_flush >= FLUSH_S or len(self._rows) >= BATCH_ROWS:
                     self._flush()
                     last_flush = time.monotonic()
                     self._start_purge_if_due()
+                    self._drift.start_if_due(time.time())
                 self._purge_step()
+                self._drift.step()
+                if self._alerter is not None:
+                    self._alerter.tick(time.time())
         except EOFError:
             log.info("engine went away; flushing and exiting")
         finally:
+            self._drift.close()
             if self._purging is not None:
                 self._purging.close()  # restores automatic checkpoints
             self._flush()
+            if self._alerter is not None:
+                self._alerter.close()
             self._writer.close()
 
     def _handle(self, message: tuple[str, Any]) -> bool:
@@ -137,6 +159,7 @@ class Recorder:
         return kind != "stop"
 
     def _add(self, built: BuiltCall) -> None:
+        self._grouper.observe(built)  # sets the row's error_group_id before it is written
         self._rows.append(built.row)
         if built.payload is not None:
             self._payloads.append(built.payload)
@@ -144,12 +167,18 @@ class Recorder:
             self._counters["redaction_failures"] += 1
 
     def _flush(self) -> None:
+        rows, counters = self._rows, self._counters
         if self._rows:
-            self._writer.write_calls(self._rows, self._payloads)
+            with self._db.atomic():  # calls and their error groups become visible together
+                self._writer.write_calls(self._rows, self._payloads)
+                self._grouper.write(self._db)
             self._rows, self._payloads = [], []
         if self._counters:
             self._writer.add_counters(self._counters)
             self._counters = Counter()
+        events = self._grouper.drain_events()
+        if self._alerter is not None:
+            self._alerter.observe(rows, events, counters, time.time())
 
     def _start_purge_if_due(self) -> None:
         now = time.time()

@@ -116,6 +116,10 @@ def _prepare_writer(db: Database) -> None:
     migrate(db)
     db.enable_wal()
     db.execute("PRAGMA synchronous=NORMAL")
+    # The writer stores payloads with INSERT OR REPLACE; only with recursive triggers
+    # does the implicit delete of a replaced row fire the trigger that keeps
+    # payloads_fts in step (otherwise the old text stays searchable).
+    db.execute("PRAGMA recursive_triggers=ON")
 
 
 @contextmanager

@@ -3,7 +3,9 @@
 Three rules, applied in order:
 
 1. payloads older than ``payloads_max_age_s`` (by ``payloads.created_at``);
-2. calls older than ``calls_max_age_s`` (by ``calls.started_at``), with their payloads;
+2. calls older than ``calls_max_age_s`` (by ``calls.started_at``), with their payloads,
+   and what was derived from calls that old: rollup hours, resolved alerts, drift
+   snapshots and error groups last seen before then (plus expired histogram buckets);
 3. the oldest calls, with their payloads, while the used size exceeds ``max_db_bytes``.
 
 Purges run on the writer connection. Every delete is a short transaction whose
@@ -27,6 +29,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc
+from lookout.store import rollup
+from lookout.store.groups import purge_group_buckets
 
 DAY_S = 86_400.0
 GIB = 1 << 30
@@ -158,6 +162,21 @@ def _count_purgeable(db: Database, policy: RetentionPolicy, now: float, result: 
         result.calls_by_size = min(total - too_old, max(0, math.ceil(over / bytes_per_row)))
 
 
+_DERIVED_DELETES = (
+    "DELETE FROM alerts WHERE status = 'resolved' AND resolved_at < :cutoff",
+    "DELETE FROM drift_snapshots WHERE computed_at < :cutoff",
+    "DELETE FROM error_group_counts WHERE group_id IN "
+    "(SELECT id FROM error_groups WHERE last_seen < :cutoff)",
+    "DELETE FROM error_groups WHERE last_seen < :cutoff",
+)
+
+
+def _delete_derived(db: Database, cutoff: str) -> None:
+    """Resolved alerts, drift snapshots and error groups last seen before ``cutoff``."""
+    for statement in _DERIVED_DELETES:
+        db.execute(statement, {"cutoff": cutoff})
+
+
 class _Purger:
     """Runs the deletes in short transactions, sizing each from the speed of the last."""
 
@@ -175,6 +194,12 @@ class _Purger:
             yield from self._batches([_DELETE_OLD_PAYLOADS], self._tally_payloads, cutoff)
             cutoff = iso_utc(now - policy.calls_max_age_s)
             yield from self._batches(_CALL_DELETES, self._tally_by_age, cutoff)
+            # What was derived from calls goes with the calls' age limit: a few rows per
+            # hour or per group, so one short transaction.
+            with self._db.atomic():
+                rollup.delete_before(self._db, cutoff)
+                _delete_derived(self._db, cutoff)
+            purge_group_buckets(self._db, now)
             yield from self._delete_over_cap(policy.max_db_bytes)
             if self._result.calls_deleted or self._result.payloads_deleted:
                 yield from self._release_free_pages()

@@ -124,6 +124,10 @@ def _m003_analysis(db: Database) -> None:
     _alert_tables(db)
     _drift_tables(db)
     _payload_search(db)
+    _call_browsing(db)
+    _rollup_tables(db)
+    # The traces view finds a session's calls by id.
+    db.table("calls").create_index(("session_id", "started_at"), if_not_exists=True)
 
 
 def _call_text_metrics(db: Database) -> None:
@@ -134,6 +138,12 @@ def _call_text_metrics(db: Database) -> None:
         ("empty_response", "INTEGER"),
     ):
         db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
+    # Drift reads one (upstream, model, operation) over a time range: this index
+    # counts a unit's calls without touching the table, and lets a sample be
+    # drawn by rowid before any row is read.
+    db.table("calls").create_index(
+        ("upstream", "model", "operation", "started_at"), index_name="idx_calls_unit", if_not_exists=True
+    )
 
 
 def _error_group_tables(db: Database) -> None:
@@ -148,7 +158,8 @@ def _error_group_tables(db: Database) -> None:
             "count": int,
             "first_seen": str,
             "last_seen": str,
-            "provider": str,
+            "provider": str,  # wire format family, or the upstream when there was no response
+            "failure": str,  # HTTP status as text, or upstream_unreachable | upstream_timeout | ...
             "status_code": int,
             "error_type": str,
             "error_code": str,
@@ -167,6 +178,7 @@ def _error_group_tables(db: Database) -> None:
     )
     groups.create_index(("fingerprint",), unique=True, if_not_exists=True)
     groups.create_index(("last_seen",), if_not_exists=True)
+    groups.create_index(("status", "last_seen"), if_not_exists=True)
     counts = db.table("error_group_counts")
     counts.create(
         {"group_id": str, "granularity": str, "bucket": str, "count": int},  # granularity: hour | day
@@ -174,6 +186,7 @@ def _error_group_tables(db: Database) -> None:
         not_null={"count"},
         if_not_exists=True,
     )
+    counts.create_index(("granularity", "bucket"), if_not_exists=True)  # purging old buckets
 
 
 def _alert_tables(db: Database) -> None:
@@ -182,26 +195,32 @@ def _alert_tables(db: Database) -> None:
         {
             "id": int,
             "rule": str,
-            "subject": str,  # what it is about, e.g. "model:gpt-4o-mini" or "group:ab12cd34"
+            "subject": str,  # what it is about, e.g. "openai · gpt-4o-mini · chat" or "group:ab12cd34"
             "severity": str,  # critical | medium | low
             "status": str,  # open | resolved
             "opened_at": str,
             "resolved_at": str,
-            "last_triggered_at": str,
-            "message": str,  # redacted
+            "last_triggered_at": str,  # last time the condition was seen firing
+            "message": str,  # derived or redacted text only
             "value": float,
             "threshold": float,
+            "upstream": str,
+            "model": str,
+            "operation": str,
             "group_id": str,
-            "notified_at": str,
+            "occurrences": int,  # 1 + times it fired again within the cooldown
+            "notified_at": str,  # handed to notification; NULL means digest only
             "delivery_status": str,  # None (no webhook) | pending | delivered | failed
             "delivery_attempts": int,
             "delivery_error": str,
         },
         pk="id",
-        not_null={"rule", "subject", "severity", "status", "opened_at", "message"},
+        not_null={"rule", "subject", "severity", "status", "opened_at", "last_triggered_at", "message"},
+        defaults={"occurrences": 1, "delivery_attempts": 0},
         if_not_exists=True,
     )
     alerts.create_index(("status", "opened_at"), if_not_exists=True)
+    alerts.create_index(("opened_at",), if_not_exists=True)
     alerts.create_index(("rule", "subject", "status"), if_not_exists=True)
 
 
@@ -219,22 +238,30 @@ def _drift_tables(db: Database) -> None:
             "test": str,  # ks | wasserstein | chi2 | z | jensenshannon | none
             "statistic": float,
             "p_value": float,
+            "p_adjusted": float,  # p-value adjusted over the unit's tests (Benjamini–Hochberg); decides
             "psi": float,
             "kl": float,
             "baseline_median": float,
             "baseline_p95": float,
             "current_median": float,
             "current_p95": float,
+            "baseline_value": float,  # the headline: median, rate, or the top category's share
+            "current_value": float,
             "change": float,  # relative change of the headline figure
             "severity": str,  # none | moderate | major | insufficient
             "verdict": str,  # a sentence a person reads
+            "label": str,  # categorical: the baseline's top category (the headline's subject)
+            "detail": str,  # JSON: categorical shares per window, new response models (a swap)
             "baseline_name": str,
             "baseline_from": str,
             "baseline_to": str,
             "current_from": str,
             "current_to": str,
-            "baseline_n": int,
+            "baseline_n": int,  # values the test used
             "current_n": int,
+            "baseline_calls": int,  # calls in the window (more than _n when it was sampled)
+            "current_calls": int,
+            "sampled": bool,
         },
         pk="id",
         not_null={"computed_at", "upstream", "metric", "kind", "severity"},
@@ -274,6 +301,48 @@ def _payload_search(db: Database) -> None:
         "INSERT INTO payloads_fts(rowid, request_body, response_body) "
         "VALUES (new.rowid, new.request_body, new.response_body); END"
     )
+
+
+def _call_browsing(db: Database) -> None:
+    # When each chunk of a streamed response arrived (ms since the request started):
+    # a JSON list of numbers, times only, for the inspector's chunk timeline.
+    db.execute("ALTER TABLE payloads ADD COLUMN chunk_times TEXT")
+
+
+def _rollup_tables(db: Database) -> None:
+    # Hourly counts, sums and log-bucket latency/TTFT histograms per upstream, model and
+    # operation, kept by the writer (store/rollup.py): month-long charts read ~6 k rows
+    # instead of 1 M calls. NULL model/operation are stored as ''. Backfilled from calls.
+    # A rowid table: rows carry ~1 KB of histograms, which would spill to overflow
+    # pages in a WITHOUT ROWID b-tree and double the read time.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS call_rollup (
+            hour TEXT NOT NULL,
+            upstream TEXT NOT NULL,
+            model TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            unpriced_calls INTEGER NOT NULL,
+            gen_tokens INTEGER NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cached_tokens INTEGER,
+            cost_usd REAL,
+            gen_ms REAL,
+            latency_hist BLOB,
+            ttft_hist BLOB,
+            PRIMARY KEY (hour, upstream, model, operation)
+        )"""
+    )
+    # The Cost view lists unpriced calls; without this it scans every call when there are few.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_calls_unpriced ON calls (started_at) "
+        "WHERE cost_usd IS NULL AND outcome = 'ok'"
+    )
+    from lookout.store.rollup import rebuild  # the store's code, imported late: it imports numpy
+
+    rebuild(db)
 
 
 MIGRATIONS: tuple[Migration, ...] = (

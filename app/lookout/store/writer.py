@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from lookout.core import clock
 from lookout.core.models import CallRow, PayloadRow
+from lookout.store import rollup, rollup_cells
 
 CALL_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(CallRow))
 PAYLOAD_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(PayloadRow))
@@ -60,11 +61,16 @@ class CallWriter:
         return self._db
 
     def write_calls(self, rows: Sequence[CallRow], payloads: Sequence[PayloadRow] = ()) -> None:
-        """Insert a batch (calls and their payloads) in one transaction; existing ids are replaced."""
+        """Insert a batch (calls and their payloads) in one transaction; existing ids are replaced.
+
+        The hourly rollup is updated in the same transaction, minus whatever replaced rows had added.
+        """
         if not rows and not payloads:
             return
         with self._db.atomic():
+            replaced = rollup.existing_rows(self._db.conn, [row.id for row in rows]) if rows else []
             self._db.conn.executemany(_INSERT_CALL_SQL, map(_row_values, rows))
+            rollup.record(self._db.conn, [_rollup_values(row) for row in rows], replaced)
             self._db.conn.executemany(_INSERT_PAYLOAD_SQL, map(_payload_values, payloads))
 
     def add_counters(self, deltas: Mapping[str, int]) -> None:
@@ -89,3 +95,4 @@ class CallWriter:
 # the row holds only scalars.
 _row_values: Callable[[CallRow], tuple[Any, ...]] = attrgetter(*CALL_COLUMNS)
 _payload_values: Callable[[PayloadRow], tuple[Any, ...]] = attrgetter(*PAYLOAD_COLUMNS)
+_rollup_values: Callable[[CallRow], tuple[Any, ...]] = attrgetter(*rollup_cells.SOURCE_COLUMNS)

@@ -17,13 +17,14 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc, now, parse_duration
-from lookout.core.config import Config
+from lookout.core.config import Config, default_config_file
 from lookout.store.db import open_reader
 
 T = TypeVar("T")
@@ -86,9 +87,13 @@ class AppContext(QObject):
     open_trace_requested = Signal(str)  # trace or session id -> the traces view
     open_group_requested = Signal(str)  # error group id -> the errors view
 
-    def __init__(self, config: Config, parent: QObject | None = None) -> None:
+    def __init__(
+        self, config: Config, config_file: str | Path | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.config = config
+        # The file the settings and rules editors write: `--config FILE`, else the default.
+        self.config_file = Path(config_file).expanduser() if config_file else default_config_file()
         self._range = TimeRange()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)

@@ -28,3 +28,10 @@ class View(QWidget):
     def refresh(self) -> None:
         """Re-query what the view shows (called when visible and data or range changed)."""
         raise NotImplementedError
+
+    def open_item(self, item_id: str) -> None:
+        """Show one item (a call, trace or error group id) after cross-view navigation.
+
+        The window calls it after switching to this view for ``open_*_requested``;
+        views that list such items override it.
+        """

@@ -1,0 +1,320 @@
+"""``lookout drift``: compare each model's recent traffic with a baseline, and pin baselines.
+
+``lookout drift`` computes on a read-only connection, from the calls, whatever
+the recorder's hourly snapshots say; ``pin`` and ``unpin`` write one row through
+a short-lived writer connection, like ``lookout purge``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from lookout.core.config import Config
+
+if TYPE_CHECKING:
+    from lookout.analysis.drift_metrics import MetricDrift
+    from lookout.store.drift import Baseline
+    from lookout.store.drift_windows import UnitDrift, WindowRows
+
+ACTIONS = ("show", "pin", "baselines", "unpin")
+EPILOG = """examples:
+  lookout drift
+  lookout drift --model gpt-4o-mini --since 6h
+  lookout drift --baseline 30d --format json | jq '.[].metrics[] | select(.severity == "major")'
+  lookout drift pin before-prompt-v2 --from 2026-11-01 --to 2026-11-08 --note "old system prompt"
+  lookout drift --baseline before-prompt-v2
+  lookout drift baselines
+  lookout drift unpin before-prompt-v2"""
+HEADERS = ("metric", "baseline", "current", "change", "test", "score", "PSI", "verdict")
+
+
+def add_parser(command: Any) -> None:
+    parser: argparse.ArgumentParser = command(
+        "drift", "per model: is it slower, wordier, costlier, flakier or swapped than its baseline?", EPILOG
+    )
+    parser.add_argument("action", nargs="?", choices=ACTIONS, default="show", help="(default: show)")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="pin/unpin: the baseline's name")
+    parser.add_argument("--model", help="only this model")
+    # Not dest "upstream": the common config loader reads that as `serve`'s NAME=URL flags.
+    parser.add_argument("--upstream", dest="only_upstream", metavar="UPSTREAM", help="only this upstream")
+    parser.add_argument(
+        "--baseline", help="a duration before the current window (default 7d), or a pinned baseline's name"
+    )
+    parser.add_argument("--since", help="the current window, e.g. 6h (default 24h)")
+    parser.add_argument(
+        "--from", dest="start", metavar="WHEN", help="pin: start, e.g. 2026-11-01 or 14d (ago)"
+    )
+    parser.add_argument("--to", dest="end", metavar="WHEN", help="pin: end (default: now)")
+    parser.add_argument("--note", help="pin: a note to remember it by")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run="lookout.drift_cli:run_drift")
+
+
+def run_drift(args: argparse.Namespace, config: Config) -> int:
+    """Dispatch ``lookout drift [ACTION] [NAME]``."""
+    if args.action in ("pin", "unpin") and not args.name:
+        raise ValueError(f"`lookout drift {args.action}` needs the baseline's NAME")
+    if args.action == "pin":
+        return _pin(args, config)
+    if args.action == "unpin":
+        return _unpin(args, config)
+    if args.action == "baselines":
+        return _baselines(args, config)
+    if args.name:
+        raise ValueError(f"unexpected {args.name!r}: did you mean `lookout drift --baseline {args.name}`?")
+    return _show(args, config)
+
+
+def _show(args: argparse.Namespace, config: Config) -> int:
+    from lookout.analysis.drift import Thresholds
+    from lookout.core.clock import now, parse_duration
+    from lookout.store.db import open_reader
+    from lookout.store.drift import resolve_windows
+    from lookout.store.drift_windows import iter_unit_drift
+
+    settings = config.drift
+    current_s = parse_duration(args.since) if args.since else settings.current_s
+    db = open_reader(config.data_dir)
+    windows = resolve_windows(db, now=now(), current_s=current_s, baseline=args.baseline or settings.baseline)
+    units = iter_unit_drift(
+        db,
+        windows,
+        Thresholds.of(settings),
+        max_rows=settings.max_samples,
+        upstream=args.only_upstream,
+        model=args.model,
+    )
+    results = list(units)
+    if args.format == "json":
+        print(json.dumps([_unit_json(result) for result in results], indent=2))
+    elif not results:
+        scope = " for that model or upstream" if args.model or args.only_upstream else ""
+        print(f"no calls in the current window{scope}: nothing to compare. Try a longer --since.")
+    else:
+        print("\n\n".join(_unit_table(result) for result in results))
+    return 0
+
+
+def _pin(args: argparse.Namespace, config: Config) -> int:
+    from lookout.core.clock import iso_utc, now
+    from lookout.store.db import open_writer
+    from lookout.store.drift import pin_baseline
+
+    if not args.start:
+        raise ValueError("`lookout drift pin` needs --from (and optionally --to), e.g. --from 2026-11-01")
+    at = now()
+    start, end = _when(args.start, at), _when(args.end, at) if args.end else at
+    db = open_writer(config.data_dir)
+    try:
+        baseline = pin_baseline(
+            db, args.name, iso_utc(start), iso_utc(end), created_at=iso_utc(at), note=args.note
+        )
+    finally:
+        db.close()
+    print(f"pinned baseline {baseline.name}: {_day(baseline.start)} → {_day(baseline.end)}")
+    print(f"compare with it: lookout drift --baseline {baseline.name}")
+    return 0
+
+
+def _unpin(args: argparse.Namespace, config: Config) -> int:
+    from lookout.store.db import open_writer
+    from lookout.store.drift import unpin_baseline
+
+    db = open_writer(config.data_dir)
+    try:
+        deleted = unpin_baseline(db, args.name)
+    finally:
+        db.close()
+    if not deleted:
+        print(
+            f"lookout: error: no pinned baseline named {args.name!r} (see `lookout drift baselines`)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"unpinned baseline {args.name}")
+    return 0
+
+
+def _baselines(args: argparse.Namespace, config: Config) -> int:
+    from lookout.store.db import open_reader
+    from lookout.store.drift import list_baselines
+
+    baselines = list_baselines(open_reader(config.data_dir))
+    if args.format == "json":
+        print(json.dumps([_baseline_json(baseline) for baseline in baselines], indent=2))
+    elif not baselines:
+        print("no pinned baselines. Pin one: lookout drift pin NAME --from 2026-11-01 --to 2026-11-08")
+    else:
+        rows = [(b.name, _day(b.start), _day(b.end), _day(b.created_at), b.note or "") for b in baselines]
+        print(_table(("name", "from", "to", "pinned", "note"), rows))
+    return 0
+
+
+def _when(text: str, at: float) -> float:
+    """An ISO date or time (UTC unless it says otherwise), or a duration meaning that long ago."""
+    from lookout.core.clock import parse_duration, parse_iso
+
+    try:
+        return parse_iso(text)
+    except ValueError:
+        pass
+    try:
+        return at - parse_duration(text)
+    except ValueError:
+        raise ValueError(
+            f"invalid time {text!r}: use a date such as 2026-11-01, or a duration ago such as 14d"
+        ) from None
+
+
+# --- table ------------------------------------------------------------------------------
+
+
+def _unit_table(result: UnitDrift) -> str:
+    windows = result.windows
+    baseline = _window(windows.baseline_from, windows.baseline_to, result.baseline)
+    current = _window(windows.current_from, windows.current_to, result.current)
+    return "\n".join(
+        [
+            result.unit.label,
+            f"  baseline {windows.baseline_name}: {baseline}",
+            f"  current: {current}",
+            _table(HEADERS, [_metric_row(metric) for metric in result.metrics]),
+        ]
+    )
+
+
+def _metric_row(metric: MetricDrift) -> tuple[str, ...]:
+    from lookout.analysis.drift_metrics import METRICS_BY_NAME
+    from lookout.analysis.drift_verdict import TEST_NAMES, movement, p_value, signed_percent
+
+    label, unit = METRICS_BY_NAME[metric.metric].label, METRICS_BY_NAME[metric.metric].unit
+
+    if metric.severity == "insufficient":
+        counts = f"{metric.baseline.n} / {metric.current.n} values"
+        return (label, "", "", "", "", "", "", f"not enough data ({counts})")
+    result = metric.result
+    value = result.score
+    score = "-" if value is None else p_value(value) if result.p_value is not None else f"{value:.2f}"
+    psi = f"{metric.divergence.psi:.2f}" if metric.divergence else "-"
+    if metric.swapped:
+        verdict = f"MODEL SWAP: {', '.join(metric.new_values)}"
+    elif metric.severity == "none":
+        verdict = "no drift"
+    else:
+        verdict = f"{metric.severity.upper()}: {movement(metric)}"
+    cells = [_cell(metric, side, unit) for side in ("baseline", "current")]
+    test = TEST_NAMES[result.test]
+    return (label, *cells, signed_percent(metric.change), test, score, psi, verdict)
+
+
+def _cell(metric: MetricDrift, side: str, unit: str) -> str:
+    from lookout.analysis.drift_verdict import percent
+
+    summary = metric.baseline if side == "baseline" else metric.current
+    if metric.kind == "rate":
+        return percent(summary.value)
+    if metric.kind == "categorical":
+        return f"{metric.label} {percent(summary.value)}"
+    return f"{_number(summary.median, unit)} / {_number(summary.p95, unit)}"
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "$":
+        return f"${value:.4f}" if value >= 0.01 else f"${value:.6f}"
+    text = f"{value:,.1f}" if abs(value) < 100 and unit == "tok/s" else f"{value:,.0f}"
+    return f"{text} {unit}" if unit in ("ms", "tok/s") else text
+
+
+def _window(start: str, end: str, rows: WindowRows) -> str:
+    sampled = f", sampled {rows.rows:,}" if rows.sampled else ""
+    return f"{_minute(start)} → {_minute(end)} UTC, {rows.calls:,} calls{sampled}"
+
+
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
+
+
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def _day(iso: str) -> str:
+    return iso[:10] if iso.endswith("T00:00:00.000Z") else _minute(iso)
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def _unit_json(result: UnitDrift) -> dict[str, Any]:
+    windows = result.windows
+    return {
+        "upstream": result.unit.upstream,
+        "model": result.unit.model,
+        "operation": result.unit.operation,
+        "baseline": {
+            "name": windows.baseline_name,
+            "from": windows.baseline_from,
+            "to": windows.baseline_to,
+            "calls": result.baseline.calls,
+            "sampled": result.baseline.sampled,
+        },
+        "current": {
+            "from": windows.current_from,
+            "to": windows.current_to,
+            "calls": result.current.calls,
+            "sampled": result.current.sampled,
+        },
+        "metrics": [_metric_json(metric) for metric in result.metrics],
+    }
+
+
+def _metric_json(metric: MetricDrift) -> dict[str, Any]:
+    def side(summary: Any) -> dict[str, Any]:
+        return {
+            "n": summary.n,
+            "value": summary.value,
+            "median": summary.median,
+            "p95": summary.p95,
+            "shares": dict(summary.shares),
+        }
+
+    return {
+        "metric": metric.metric,
+        "kind": metric.kind,
+        "test": metric.result.test,
+        "statistic": metric.result.statistic,
+        "p_value": metric.result.p_value,
+        "p_adjusted": metric.result.p_adjusted,
+        "score": metric.result.score,
+        "psi": metric.divergence.psi if metric.divergence else None,
+        "kl": metric.divergence.kl if metric.divergence else None,
+        "baseline": side(metric.baseline),
+        "current": side(metric.current),
+        "change": metric.change,
+        "severity": metric.severity,
+        "verdict": metric.verdict,
+        "label": metric.label,
+        "new_values": list(metric.new_values),
+        "model_swap": metric.swapped,
+    }
+
+
+def _baseline_json(baseline: Baseline) -> dict[str, Any]:
+    return {
+        "name": baseline.name,
+        "from": baseline.start,
+        "to": baseline.end,
+        "created_at": baseline.created_at,
+        "note": baseline.note,
+    }

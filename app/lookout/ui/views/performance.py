@@ -1,0 +1,197 @@
+"""The Performance view: per model over time, latency p50/p95/p99, TTFT p50/p95, throughput and
+calls/min; and latency histograms in separate panels for text, embeddings and image operations,
+whose scales differ by orders of magnitude.
+
+All time charts share a date axis, hover tooltips, zoom and pan on time, and a
+legend per chart; hiding a model in one legend hides it in every chart. Data
+comes from one off-thread query (:func:`performance_data`) per refresh; charts
+are updated in place while the set of models stays the same, so a refresh
+keeps the user's zoom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from lookout.store.aggregates_models import (
+    ClassHistogram,
+    ModelSeries,
+    Performance,
+    performance_and_histograms,
+)
+from lookout.ui.charts import Chart, Histogram, Series, histogram_chart, time_series_chart, update_time_series
+from lookout.ui.context import AppContext
+from lookout.ui.views.base import View
+from lookout.ui.views.view_helpers import EmptyState
+
+CLASS_TITLES = {
+    "text": "Latency histogram — text",
+    "embeddings": "Latency histogram — embeddings",
+    "image": "Latency histogram — images",
+    "other": "Latency histogram — audio and other",
+}
+Metric = Callable[[ModelSeries], np.ndarray]
+# (chart key, title, unit, [(series suffix, metric, dash)])
+TIME_CHARTS: tuple[tuple[str, str, str, tuple[tuple[str, Metric, str], ...]], ...] = (
+    (
+        "latency",
+        "Latency — solid p50 · dashed p95 · dotted p99",
+        "ms",
+        (
+            ("p50", lambda m: m.latency_p50_ms, "solid"),
+            ("p95", lambda m: m.latency_p95_ms, "dash"),
+            ("p99", lambda m: m.latency_p99_ms, "dot"),
+        ),
+    ),
+    (
+        "ttft",
+        "Time to first token (streams) — solid p50 · dashed p95",
+        "ms",
+        (("p50", lambda m: m.ttft_p50_ms, "solid"), ("p95", lambda m: m.ttft_p95_ms, "dash")),
+    ),
+    (
+        "throughput",
+        "Throughput — output tokens per second",
+        "tokens/s",
+        (("", lambda m: m.tokens_per_s, "solid"),),
+    ),
+    ("rate", "Calls per minute", "calls/min", (("", lambda m: m.calls_per_min, "solid"),)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceData:
+    performance: Performance
+    histograms: list[ClassHistogram]
+
+
+def performance_data(db: Database, start: float, end: float) -> PerformanceData:
+    """What the Performance view shows for ``[start, end)``."""
+    return PerformanceData(*performance_and_histograms(db, start, end))
+
+
+def chart_series(models: list[ModelSeries], metrics: tuple[tuple[str, Metric, str], ...]) -> list[Series]:
+    """One line per model and metric; lines of a model share its colour and legend entry."""
+    return [
+        Series(f"{model.label} {suffix}".strip(), model.starts, metric(model), group=model.label, dash=dash)
+        for model in models
+        for suffix, metric, dash in metrics
+    ]
+
+
+class PerformanceView(View):
+    key = "performance"
+    title = "Performance"
+    shortcut = "Ctrl+4"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.charts: dict[str, Chart] = {}
+        self.histograms: dict[str, Chart] = {}
+        self.note = QLabel("")
+        self._time_grid = QGridLayout()
+        self._hist_row = QHBoxLayout()
+        self.empty = EmptyState(
+            "No calls in this period — connect your app or pick a longer range",
+            "Connect your app →",
+            "connect",
+            ctx.navigate_requested.emit,
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._content())
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    def refresh(self) -> None:
+        start, end = self.ctx.time_range.bounds()
+        self.ctx.run("performance", lambda db: performance_data(db, start, end), self.show_data)
+
+    def show_data(self, data: PerformanceData) -> None:
+        models = data.performance.models
+        self.stack.setCurrentIndex(0 if models else 1)
+        if not models:
+            return
+        minutes = data.performance.bucket_s / 60
+        size = f"{minutes:.0f}-minute" if minutes < 60 else f"{minutes / 60:.0f}-hour"
+        exactness = "≈ within 4.4% (hourly rollup)" if data.performance.approximate else "exact"
+        self.note.setText(f"Per {size} bucket · percentiles {exactness} · drag to pan, wheel to zoom time")
+        for index, (key, title, unit, metrics) in enumerate(TIME_CHARTS):
+            series = chart_series(models, metrics)
+            chart = self.charts.get(key)
+            if chart is None or not update_time_series(chart, series):
+                self._replace(key, time_series_chart(series, title=title, unit=unit), index)
+        self._show_histograms(data.histograms)
+
+    def _content(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.note.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        layout.addWidget(self.note)
+        layout.addLayout(self._time_grid, 2)
+        layout.addLayout(self._hist_row, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
+        return scroll
+
+    def _replace(self, key: str, chart: Chart, index: int) -> None:
+        old = self.charts.pop(key, None)
+        if old is not None:
+            self._time_grid.removeWidget(old)
+            old.deleteLater()
+        chart.setMinimumHeight(260)
+        self.charts[key] = chart
+        self._time_grid.addWidget(chart, index // 2, index % 2)
+        self._link_legend(chart)
+
+    def _show_histograms(self, classes: list[ClassHistogram]) -> None:
+        for chart in self.histograms.values():
+            self._hist_row.removeWidget(chart)
+            chart.deleteLater()
+        self.histograms = {}
+        for hist in classes:
+            panels = [Histogram(model.label, hist.edges, model.counts) for model in hist.models]
+            chart = histogram_chart(panels, title=CLASS_TITLES[hist.operation_class], unit="ms")
+            chart.setMinimumHeight(240)
+            self.histograms[hist.operation_class] = chart
+            self._hist_row.addWidget(chart)
+
+    def _link_legend(self, chart: Chart) -> None:
+        """Hiding a model in this chart's legend hides it in the other charts too."""
+        for name, curve in chart.curves.items():
+            if _is_leader(chart, name):
+                curve.visibleChanged.connect(self._follow(chart, chart.groups[name]))
+
+    def _follow(self, source: Chart, group: str) -> Callable[[], None]:
+        def follow() -> None:
+            visible = next(c for n, c in source.curves.items() if source.groups[n] == group).isVisible()
+            for chart in self.charts.values():
+                if chart is source:
+                    continue
+                for name, curve in chart.curves.items():
+                    if chart.groups[name] == group and curve.isVisible() != visible:
+                        curve.setVisible(visible)
+
+        return follow
+
+
+def _is_leader(chart: Chart, name: str) -> bool:
+    """Whether ``name`` is the first series of its group (the one its legend entry toggles)."""
+    group = chart.groups[name]
+    return next(n for n in chart.curves if chart.groups[n] == group) == name

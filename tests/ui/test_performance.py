@@ -1,0 +1,98 @@
+"""The Performance view with demo data and with hand-built rows of every operation class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from lookout.store.db import open_writer
+from lookout.store.writer import CallWriter
+from lookout.ui.context import AppContext, TimeRange
+from lookout.ui.views.performance import PerformanceView
+from tests.store.factories import NOW, mixed_calls
+from tests.ui.conftest import MakeCtx, SavePng, Settle
+
+
+def _view(qtbot: QtBot, ctx: AppContext) -> PerformanceView:
+    def fail(key: str, message: str) -> None:
+        raise AssertionError(f"query {key} failed: {message}")
+
+    ctx.query_failed.connect(fail)
+    view = PerformanceView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1400, 1100)
+    return view
+
+
+def test_demo_data_draws_every_chart(
+    qtbot: QtBot, demo_ctx: AppContext, settle: Settle, save_png: SavePng
+) -> None:
+    view = _view(qtbot, demo_ctx)
+    view.refresh()
+    settle(demo_ctx)
+    assert view.stack.currentIndex() == 0
+    assert set(view.charts) == {"latency", "ttft", "throughput", "rate"}
+    latency = view.charts["latency"]
+    assert any(name.endswith(" p99") for name in latency.curves)
+    assert "text" in view.histograms and "embeddings" in view.histograms
+    save_png(view, "performance")
+
+
+def _seed(data_dir: Path) -> None:
+    writer = CallWriter(open_writer(data_dir))
+    writer.write_calls(list(mixed_calls(4000, end=NOW, span_s=2 * 86_400, seed=3)))
+    writer.db.close()
+
+
+def test_models_histogram_panels_and_legend_sync(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle, save_png: SavePng
+) -> None:
+    _seed(seeded_data_dir)
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    assert set(view.histograms) == {"text", "embeddings", "image"}
+    assert "≈" in view.note.text()  # 24 h reads the hourly rollup
+    latency, rate = view.charts["latency"], view.charts["rate"]
+    assert {latency.groups[name] for name in latency.curves} >= {"gpt-4o-mini", "gpt-image-1", "llama3.2"}
+    # Hiding a model in one legend hides all its lines, here and in the other charts.
+    latency.curves["gpt-4o-mini p50"].setVisible(False)
+    assert not latency.curves["gpt-4o-mini p99"].isVisible()
+    assert not rate.curves["gpt-4o-mini"].isVisible()
+    assert rate.curves["llama3.2"].isVisible()
+    save_png(view, "performance-mixed")
+
+
+def test_refresh_updates_in_place_and_keeps_zoom(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    _seed(seeded_data_dir)
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    chart = view.charts["latency"]
+    chart.getPlotItem().setXRange(NOW - 7200, NOW - 3600, padding=0)
+    view.refresh()
+    settle(ctx)
+    assert view.charts["latency"] is chart
+    left, right = chart.getPlotItem().getViewBox().viewRange()[0]
+    assert (left, right) == (NOW - 7200, NOW - 3600)
+
+
+def test_empty_period_shows_empty_state(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    writer = CallWriter(open_writer(seeded_data_dir))
+    writer.write_calls(list(mixed_calls(10, end=NOW - 10 * 86_400, span_s=60)))
+    writer.db.close()
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 3600, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    assert view.stack.currentWidget() is view.empty
