@@ -29,11 +29,5 @@ def view_classes() -> list[type[View]]:
     classes: list[type[View]] = []
     for entry in VIEWS:
         module_name, class_name = entry.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # while the app is being built view by view
-            if exc.name != module_name:
-                raise
-            continue
-        classes.append(getattr(module, class_name))
+        classes.append(getattr(importlib.import_module(module_name), class_name))
     return classes
