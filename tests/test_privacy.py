@@ -5,7 +5,8 @@ aiohttp client and two upstreams: the fake provider (OpenAI, Anthropic, Gemini,
 Ollama formats) and a small echo upstream that quotes the prompt back in plain
 and streamed answers, in an error message and in a non-JSON body. Afterwards
 every file in the data dir is scanned byte by byte, as is everything the
-processes printed.
+processes printed, and then every way data leaves Lookout on purpose: each
+report format with bodies included, and the printing commands' JSON output.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from lookout.cli import main as lookout_main
+from lookout.core.clock import now
 from lookout.core.config import Config, ProxySettings
 from lookout.demo.fake_server import FakeProvider
 from lookout.proxy.engine import running_engine
+from lookout.report.data import build_report
+from lookout.report.model import ExamplesSection, ReportOptions
+from lookout.report.write import FORMATS, write_report
+from lookout.store.db import open_reader
 from tests.helpers import all_providers_at, wait_for_calls
 from tests.redaction.payloads import CANARIES, CANARY_TEXT
+from tests.report.scan import readable
 
 CANARY_VALUES = [value for values in CANARIES.values() for value in values]
 # Canaries in the context that defines them (a bearer token after "Bearer", a
@@ -109,8 +117,13 @@ def leaked(blob: bytes) -> list[str]:
 
 
 async def test_no_canary_reaches_disk_or_logs(
-    fake_provider: FakeProvider, echo_upstream: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    fake_provider: FakeProvider,
+    echo_upstream: str,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # the PDF and HTML reports draw charts
     data = tmp_path / "data"
     upstreams = {**all_providers_at(fake_provider.base_url), "echo": echo_upstream}
     config = Config(data_dir=data, proxy=ProxySettings(port=0), upstreams=upstreams)
@@ -140,3 +153,36 @@ async def test_no_canary_reaches_disk_or_logs(
     assert any("Invalid prompt" in message and "<EMAIL_ADDRESS>" in message for message in messages)
     streamed = [response for _, response, _ in stored if response and "<EMAIL_ADDRESS>" in response]
     assert streamed, "responses that echoed the canaries are stored, redacted"
+
+    exported = export_everything(config, tmp_path / "exports", capfd)
+    assert exported
+    for path in exported:
+        for text in readable(path) if path.suffix != ".txt" else [path.read_text()]:
+            assert leaked(text.encode()) == [], path.name
+
+
+def export_everything(config: Config, out: Path, capfd: pytest.CaptureFixture[str]) -> list[Path]:
+    """Every report format with bodies, and the JSON of each printing command, as files."""
+    out.mkdir()
+    db = open_reader(config.data_dir)
+    try:
+        report = build_report(db, ReportOptions.last("1h", at=now(), include_bodies=True), config)
+    finally:
+        db.close()
+    assert isinstance(report.examples, ExamplesSection) and report.examples.calls, "bodies to scan"
+    paths = [path for fmt in FORMATS for path in write_report(report, fmt, out / f"report.{fmt}")]
+    commands = [
+        ["errors"],
+        ["alerts", "--status", "all"],
+        ["stats"],
+        ["drift"],
+        ["export", "--format", "jsonl"],
+    ]
+    for command in commands:
+        capfd.readouterr()
+        extra = [] if command[0] == "export" else ["--format", "json"]
+        assert lookout_main([*command, *extra, "--data-dir", str(config.data_dir)]) == 0
+        target = out / f"{command[0]}.txt"
+        target.write_text(capfd.readouterr().out)
+        paths.append(target)
+    return paths

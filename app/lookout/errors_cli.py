@@ -62,7 +62,8 @@ def add_parser(command: Any) -> None:
 
 def run_errors(args: argparse.Namespace, config: Config) -> int:
     """Dispatch ``lookout errors [ACTION] [ID]``."""
-    from lookout.store.groups import AmbiguousGroupId, GroupNotFound
+    from lookout.store.group_queries import AmbiguousGroupId
+    from lookout.store.groups import GroupNotFound
 
     try:
         return _dispatch(args, config)
@@ -90,7 +91,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
 def _list(args: argparse.Namespace, config: Config) -> int:
     from lookout.core.clock import iso_utc, now, since_iso
     from lookout.store.db import open_reader
-    from lookout.store.groups import group_histograms, list_groups
+    from lookout.store.group_queries import group_histograms, list_groups
 
     at = now()
     since = since_iso(args.since, at)
@@ -113,7 +114,13 @@ def _list(args: argparse.Namespace, config: Config) -> int:
 def _show(args: argparse.Namespace, config: Config) -> int:
     from lookout.core.clock import iso_utc, now
     from lookout.store.db import open_reader
-    from lookout.store.groups import find_group_id, get_group, group_breakdown, group_histogram, latest_events
+    from lookout.store.group_queries import (
+        find_group_id,
+        get_group,
+        group_breakdown,
+        group_histogram,
+        latest_events,
+    )
 
     at = now()
     db = open_reader(config.data_dir)
@@ -169,7 +176,8 @@ def _change(args: argparse.Namespace, config: Config) -> int:
     from lookout.analysis import lifecycle
     from lookout.core.clock import now, parse_duration
     from lookout.store.db import open_reader, open_writer
-    from lookout.store.groups import find_group_id, get_group, update_group_state
+    from lookout.store.group_queries import find_group_id, get_group
+    from lookout.store.groups import update_group_state
 
     for_s = parse_duration(args.for_) if args.for_ else None
     at = now()

@@ -12,9 +12,8 @@ from sqlite_utils import Database
 from lookout.analysis import lifecycle
 from lookout.core.clock import iso_utc
 from lookout.store.db import open_writer
-from lookout.store.groups import (
+from lookout.store.group_queries import (
     AmbiguousGroupId,
-    GroupNotFound,
     find_group_id,
     get_group,
     group_breakdown,
@@ -22,10 +21,8 @@ from lookout.store.groups import (
     group_histograms,
     latest_events,
     list_groups,
-    purge_group_buckets,
-    record_hits,
-    update_group_state,
 )
+from lookout.store.groups import GroupNotFound, purge_group_buckets, record_hits, update_group_state
 from lookout.store.writer import CallWriter
 from tests.store.factories import NOW, make_hit, make_row
 

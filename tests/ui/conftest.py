@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from lookout.core.config import Config, ProxySettings
 from lookout.store.db import open_writer
 from lookout.ui.context import AppContext
+from lookout.ui.turns import run_pending
 
 DEMO_SECONDS = 5.0
 DEMO_RATE = 20.0
@@ -81,6 +82,7 @@ def settle(qapp: QApplication) -> Settle:
         for _ in range(8):
             assert ctx.wait_idle(10_000), "queries did not finish"
             qapp.processEvents()
+            run_pending()  # charts built a step per event-loop turn
         qapp.processEvents()
 
     return run

@@ -61,10 +61,10 @@ def test_filters_and_search_narrow_the_table(
         make_row(id="b", started_at=iso_utc(t - 20), upstream="anthropic", model="claude-haiku-4-5"),
         make_row(id="c", started_at=iso_utc(t - 10), status_code=429, outcome="error"),
     ]
-    payloads = [
-        make_payload("a"),
-        make_payload("b", request_body='{"content": "weekly invoice"}', response_body=None),
-        make_payload("c", request_body='{"content": "translate this"}', response_body=None),
+    payloads = [  # stored with their calls: search looks at payloads by when they were stored
+        make_payload("a", created_at=rows[0].started_at),
+        make_payload("b", created_at=rows[1].started_at, request_body='{"content": "weekly invoice"}'),
+        make_payload("c", created_at=rows[2].started_at, request_body='{"content": "translate this"}'),
     ]
     write(seeded_data_dir, rows, payloads)
     ctx = make_ctx(seeded_data_dir)

@@ -20,10 +20,10 @@ from lookout.ui.charts import (
     render_svg,
     save_png,
     sparkline_chart,
-    stacked_bar_chart,
     time_series_chart,
     update_time_series,
 )
+from lookout.ui.charts_bars import stacked_bar_chart
 from tests.store.factories import NOW
 
 HOURS = NOW + np.arange(0, 24 * 3600, 3600.0)

@@ -137,10 +137,11 @@ def test_a_port_held_by_another_program_is_reported(
         monitors.append(monitor)
         monitor.start()
         status = wait_for(qtbot, monitor, "conflict", timeout=10_000)
+        assert monitor.child_pid is None
+        monitor.stop()  # before the port frees up: a free port would rightly get an engine
     finally:
         server.shutdown()
     assert "not a Lookout engine" in status.message or "another program" in status.message
-    assert monitor.child_pid is None
 
 
 def test_a_port_that_never_answers_does_not_block_the_gui_thread(
@@ -172,3 +173,14 @@ def test_the_summary_line_names_everything_the_status_bar_promises() -> None:
         "Proxy on 127.0.0.1:8787 · 42 calls/min · backlog 3 · 2 payloads dropped · 1 records dropped"
         " · capture paused"
     )
+
+
+def test_a_probe_answered_after_stop_starts_nothing(
+    qtbot: QtBot, tmp_path: Path, monitors: list[EngineMonitor]
+) -> None:
+    monitor = EngineMonitor(config_for(tmp_path / "data", free_port()), poll_ms=60_000)
+    monitors.append(monitor)
+    monitor.poll()  # a probe is out (nothing listens, so it would start an engine)...
+    monitor.stop()  # ...and the app quits before it comes back
+    qtbot.wait(1500)
+    assert monitor.child_pid is None

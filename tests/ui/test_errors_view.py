@@ -12,7 +12,8 @@ from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc, now
 from lookout.store.db import database_path, open_reader, open_writer
-from lookout.store.groups import GroupHit, get_group, record_hits
+from lookout.store.group_queries import get_group
+from lookout.store.groups import GroupHit, record_hits
 from lookout.ui.context import AppContext
 from lookout.ui.models.groups import SPARK_COLUMN, SPARK_ROLE
 from lookout.ui.views.errors import ErrorsView

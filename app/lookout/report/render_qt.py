@@ -41,7 +41,7 @@ from lookout.core.clock import parse_iso
 from lookout.report import fmt
 from lookout.report.html import Images, render_html
 from lookout.report.model import Chart, Report, Unavailable
-from lookout.ui import charts, theme
+from lookout.ui import charts, charts_bars, theme
 from lookout.ui.charts_export import offscreen_app, render_png
 
 CHART_SIZE = (1000, 320)
@@ -195,7 +195,7 @@ def _png(chart: Chart) -> bytes:
     if chart.kind == "stacked_bars":
         days = [parse_iso(point.t) for point in chart.series[0].points] if chart.series else []
         stacks = {item.name: [_value(point.value) for point in item.points] for item in chart.series}
-        widget = charts.stacked_bar_chart(
+        widget = charts_bars.stacked_bar_chart(
             days, stacks, title=chart.title, unit=chart.unit, palette=theme.LIGHT
         )
     else:

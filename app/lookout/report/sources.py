@@ -1,7 +1,7 @@
 """Adapters from the analysis stores (error groups, alerts, drift, per-model aggregates) to report sections.
 
 Each function reads through the owning store module's read functions
-(:mod:`lookout.store.groups`, :mod:`lookout.store.alerts`,
+(:mod:`lookout.store.group_queries`, :mod:`lookout.store.alerts`,
 :mod:`lookout.store.drift`, :mod:`lookout.store.aggregates_models`) and maps
 the result to the report's model; no SQL here. A table an older database
 lacks, or a range in which drift never ran, makes the section read "not
@@ -38,7 +38,7 @@ from lookout.report.model import (
     SectionUnavailable,
     TimeSeries,
 )
-from lookout.store import aggregates_models, alerts, drift, groups
+from lookout.store import aggregates_models, alerts, drift, group_queries, groups
 from lookout.store.aggregates import Floats
 
 GROUPS_READ = 1000  # groups seen in the range considered for the top list
@@ -52,11 +52,11 @@ def errors_section(db: Database, options: ReportOptions) -> ErrorsSection:
     at = options.end
     found = [
         group
-        for group in groups.list_groups(db, since_iso=since, limit=GROUPS_READ, now=at)
+        for group in group_queries.list_groups(db, since_iso=since, limit=GROUPS_READ, now=at)
         if group.first_seen < until and _matches(options, group.upstreams, group.models)
     ]
     granularity: groups.Granularity = "hour" if _hourly(options) else "day"
-    counts = groups.group_histograms(db, [group.id for group in found], granularity, since, until)
+    counts = group_queries.group_histograms(db, [group.id for group in found], granularity, since, until)
     in_range = [(group, counts[group.id]) for group in found if sum(counts[group.id])]
     in_range.sort(key=lambda item: (-sum(item[1]), item[0].id))
     callouts = {group.id: _callout(group, since, until) for group, _ in in_range}

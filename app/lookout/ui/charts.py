@@ -1,4 +1,9 @@
-"""Chart builders over plain data (no SQL), shared by the app's views and the report renderer.
+"""Line, histogram and sparkline charts over plain data (no SQL), and the :class:`Chart` they all build on.
+
+Shared by the app's views and the report renderer. Bar charts and threshold
+guides are in :mod:`lookout.ui.charts_bars`, built from this module's frame
+helpers (:func:`framed_chart`, :func:`chart_legend`, :func:`place_legend`,
+:func:`attach_hover`, :func:`zoom_time_only`, :func:`limit_x`, :func:`as_floats`).
 
 Every builder takes numbers (numpy arrays or sequences) and returns a :class:`Chart`
 (a ``pyqtgraph.PlotWidget``): coloured from :mod:`lookout.ui.theme`, with hover
@@ -20,16 +25,13 @@ Builders:
 * :func:`time_series_chart`: lines over time; series sharing a ``group``
   (a model) share a colour and one legend entry, and differ by dash (p50/p95/p99).
 * :func:`histogram_chart`: bucketed counts as step outlines, log-scaled x by default.
-* :func:`stacked_bar_chart`: bars per period stacked by key (spend per day by model).
-* :func:`category_bar_chart`: bars side by side per category (baseline and current shares).
-* :func:`add_guides`: labelled dashed threshold lines on any chart (PSI 0.1 and 0.25).
 * :func:`sparkline_chart` and :func:`paint_sparkline`: a tiny line without axes,
   as a widget (KPI cards) or painted into a table cell (error groups).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,15 +45,11 @@ from lookout.ui import theme
 from lookout.ui.charts_export import offscreen_app, render_png, render_svg, save_png
 from lookout.ui.charts_format import format_value
 from lookout.ui.charts_interact import (
-    BAR_FILL,
     HitFunction,
     HoverTip,
     add_save_action,
-    bar_hit,
-    category_hit,
     histogram_hit,
     link_group_visibility,
-    restack_on_toggle,
     series_hit,
 )
 
@@ -59,24 +57,34 @@ __all__ = [
     "Chart",
     "Histogram",
     "Series",
-    "add_guides",
-    "category_bar_chart",
+    "fill_histograms",
+    "fill_time_series",
+    "finish",
     "histogram_chart",
+    "histogram_frame",
     "offscreen_app",
     "paint_sparkline",
     "render_png",
     "render_svg",
     "save_png",
     "sparkline_chart",
-    "stacked_bar_chart",
     "time_series_chart",
+    "time_series_frame",
+    "update_histograms",
     "update_time_series",
+    "with_data",
 ]
 
 DASHES = {"solid": Qt.PenStyle.SolidLine, "dash": Qt.PenStyle.DashLine, "dot": Qt.PenStyle.DotLine}
 LEFT_AXIS_PX = 56
 LEGEND_ROW_PX = 20
-DOTS_UP_TO = 48
+# Dots on a line only where points are few: past that they cost more to draw than they tell.
+DOTS_UP_TO = 12
+# Lines wider than one pixel go through Qt's slow path stroker (about 1 ms per line of 100
+# points, antialiased): charts of many lines draw them thin.
+WIDE_LINES_UP_TO = 4
+# Adding a line costs about 1 ms: a step of fill_time_series stays well inside one frame.
+LINES_PER_STEP = 12
 LEGEND_COLUMNS = 3
 # PlotItem lays out title, top axis, plot and bottom axis in rows 0-3; the legend goes below.
 LEGEND_LAYOUT_ROW = 4
@@ -128,21 +136,36 @@ class Chart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self._transparent = transparent
         self._stylers: list[Styler] = []
         self.tip: HoverTip | None = None
-        self.curves: dict[str, pg.PlotDataItem] = {}  # time series by name, in legend order
-        self.groups: dict[str, str] = {}  # time series name -> legend entry
+        self.curves: dict[str, pg.PlotDataItem] = {}  # lines (series, histograms) by name
+        self.groups: dict[str, str] = {}  # line name -> legend entry
+        self.fill_area = False  # time series: fill under the lines
+        self.log_ticks_unit: str | None = None  # log-x histograms: the unit of their ticks
+        self.line_stylers: list[Styler] = []  # dropped with the lines by clear_lines
         if palette is None:
             theme.watcher().changed.connect(self.restyle)
 
-    def on_restyle(self, styler: Styler) -> None:
-        """Apply ``styler`` now and again on every palette change."""
+    def on_restyle(self, styler: Styler, *, now: bool = True) -> None:
+        """Apply ``styler`` on every palette change, and now unless the item was built styled."""
         self._stylers.append(styler)
-        styler(self.palette_)
+        if now:
+            styler(self.palette_)
 
     def restyle(self, palette: theme.Palette) -> None:
         self.palette_ = palette
         self.setBackground(None if self._transparent else palette.background)
-        for styler in self._stylers:
+        for styler in [*self._stylers, *self.line_stylers]:
             styler(palette)
+
+    def clear_lines(self) -> None:
+        """Remove every line (and its legend entry), keeping the frame, axes and zoom."""
+        plot = self.getPlotItem()
+        for curve in self.curves.values():
+            plot.removeItem(curve)
+        if plot.legend is not None:
+            plot.legend.clear()
+        self.curves.clear()
+        self.groups.clear()
+        self.line_stylers.clear()
 
 
 def time_series_chart(
@@ -157,41 +180,68 @@ def time_series_chart(
 
     Update it in place with :func:`update_time_series` to keep the user's zoom.
     """
-    chart = _chart(palette, title, date_axis=True)
-    plot = chart.getPlotItem()
-    legend = _legend(chart) if _legend_needed(series) else None
-    groups = list(dict.fromkeys(item.legend for item in series))
-    for item in series:
-        xs, ys = _floats(item.x), _floats(item.y)
-        # Dots where points are few: a bucket with no neighbour draws no line at all.
-        symbol = "o" if np.isfinite(ys).sum() <= DOTS_UP_TO else None
-        curve = plot.plot(
-            xs, ys, connect="finite", fillLevel=0 if fill else None, symbol=symbol, symbolSize=5
-        )
-        style = DASHES.get(item.dash, Qt.PenStyle.SolidLine)
-        chart.on_restyle(_line_styler(curve, groups.index(item.legend), style, fill))
-        chart.curves[item.name] = curve
-        chart.groups[item.name] = item.legend
-    if legend is not None:
-        link_group_visibility(legend, [(item.legend, chart.curves[item.name]) for item in series])
-        _place_legend(chart, legend)
-    _zoom_time_only(plot)
-    _limit_x(plot, [_floats(item.x) for item in series])
-    _hover(chart, series_hit(chart.curves, unit))
+    chart = time_series_frame(title=title, unit=unit, palette=palette, fill=fill)
+    finish(fill_time_series(chart, series))
     return chart
+
+
+def time_series_frame(
+    *, title: str = "", unit: str = "", palette: theme.Palette | None = None, fill: bool = False
+) -> Chart:
+    """A :func:`time_series_chart` without lines yet: give it some with :func:`fill_time_series`."""
+    chart = framed_chart(palette, title, date_axis=True)
+    chart.fill_area = fill
+    zoom_time_only(chart.getPlotItem())
+    attach_hover(chart, series_hit(chart.curves, unit))
+    return chart
+
+
+def fill_time_series(chart: Chart, series: Sequence[Series]) -> Iterator[None]:
+    """Replace the lines of a time series chart, :data:`LINES_PER_STEP` lines per step.
+
+    Run it to the end with :func:`finish`, or a step per event-loop turn
+    (:class:`lookout.ui.turns.TurnQueue`) so building many lines never blocks input.
+    """
+    chart.clear_lines()
+    shown = with_data(series)
+    groups = list(dict.fromkeys(item.legend for item in shown))
+    width = 2.0 if len(shown) <= WIDE_LINES_UP_TO else 1.0
+    for start in range(0, len(shown), LINES_PER_STEP):
+        if start:
+            yield
+        for item in shown[start : start + LINES_PER_STEP]:
+            ys = as_floats(item.y)
+            dash = DASHES.get(item.dash, Qt.PenStyle.SolidLine)
+            line = _LineStyle(groups.index(item.legend), dash, chart.fill_area, width)
+            fill_level = 0 if chart.fill_area else None
+            _add_line(chart, item.name, item.legend, line, as_floats(item.x), ys, fillLevel=fill_level,
+                      connect="finite", symbol=_symbol(ys), symbolSize=5)  # fmt: skip
+    if _legend_needed(shown):
+        _fill_legend(chart, [(item.legend, chart.curves[item.name]) for item in shown])
+    limit_x(chart.getPlotItem(), [as_floats(item.x) for item in shown])
+    _fit_now(chart)
 
 
 def update_time_series(chart: Chart, series: Sequence[Series]) -> bool:
     """Replace the data of a :func:`time_series_chart` built with the same series names.
 
-    Returns ``False`` (changing nothing) when the names differ: build a new chart then.
+    Returns ``False`` (changing nothing) when the names of the series with data differ:
+    refill it then (:func:`fill_time_series`). Their order may change (a model keeps its colour).
     """
-    if [item.name for item in series] != list(chart.curves):
+    shown = with_data(series)
+    if {item.name for item in shown} != set(chart.curves):
         return False
-    for item in series:
-        chart.curves[item.name].setData(_floats(item.x), _floats(item.y), connect="finite")
-    _limit_x(chart.getPlotItem(), [_floats(item.x) for item in series])
+    for item in shown:
+        ys = as_floats(item.y)
+        chart.curves[item.name].setData(as_floats(item.x), ys, connect="finite", symbol=_symbol(ys))
+    limit_x(chart.getPlotItem(), [as_floats(item.x) for item in shown])
+    _fit_now(chart)
     return True
+
+
+def with_data(series: Sequence[Series]) -> list[Series]:
+    """The series with at least one finite point: an all-NaN line draws nothing and needs no legend."""
+    return [item for item in series if np.isfinite(as_floats(item.y)).any()]
 
 
 def histogram_chart(
@@ -206,122 +256,74 @@ def histogram_chart(
     """Bucket counts as filled step outlines, one colour per histogram; log-scaled x by default.
 
     With ``shares`` the counts are percentages of each histogram's calls (windows of
-    different sizes overlaid), and the tooltip says so.
+    different sizes overlaid), and the tooltip says so. Update it in place with
+    :func:`update_histograms`.
     """
-    chart = _chart(palette, title, date_axis=False)
+    chart = histogram_frame(title=title, unit=unit, log_x=log_x, shares=shares, palette=palette)
+    finish(fill_histograms(chart, histograms))
+    return chart
+
+
+def histogram_frame(
+    *,
+    title: str = "",
+    unit: str = "ms",
+    log_x: bool = True,
+    shares: bool = False,
+    palette: theme.Palette | None = None,
+) -> Chart:
+    """A :func:`histogram_chart` without histograms yet: give it some with :func:`fill_histograms`."""
+    chart = framed_chart(palette, title, date_axis=False)
     plot = chart.getPlotItem()
-    legend = _legend(chart) if len(histograms) > 1 else None
-    shown: list[tuple[Histogram, pg.PlotDataItem]] = []
-    for index, hist in enumerate(histograms):
-        edges, counts = _floats(hist.edges), _floats(hist.counts)
-        if len(edges) != len(counts) + 1:
-            raise ValueError(f"histogram {hist.name!r}: {len(edges)} edges for {len(counts)} counts")
-        curve = pg.PlotDataItem(edges, counts, stepMode="center", fillLevel=0)
-        plot.addItem(curve)
-        chart.on_restyle(_line_styler(curve, index, Qt.PenStyle.SolidLine, fill=True, width=1.5))
-        shown.append((hist, curve))
+    chart.log_ticks_unit = unit if log_x else None
     plot.setLogMode(x=log_x, y=False)
-    if log_x:
-        _log_ticks(plot, np.concatenate([_floats(hist.edges) for hist in histograms]), unit)
-    _zoom_time_only(plot)
-    if legend is not None:
-        link_group_visibility(legend, [(hist.name, curve) for hist, curve in shown])
-        _place_legend(chart, legend, columns=2)  # histograms sit three to a row: narrower
-    _hover(chart, histogram_hit(shown, unit, log_x, shares))
+    zoom_time_only(plot)
+    attach_hover(chart, histogram_hit(chart.curves, unit, log_x, shares))
     return chart
 
 
-def stacked_bar_chart(
-    x: ArrayLike,
-    stacks: Mapping[str, ArrayLike],
-    *,
-    title: str = "",
-    unit: str = "$",
-    bar_width_s: float = 86_400.0,
-    palette: theme.Palette | None = None,
-) -> Chart:
-    """Bars starting at each ``x`` (epoch seconds, e.g. day starts), stacked in ``stacks`` order.
+def fill_histograms(chart: Chart, histograms: Sequence[Histogram]) -> Iterator[None]:
+    """Replace the histograms of a histogram chart, :data:`LINES_PER_STEP` per step.
 
-    NaN counts as 0 in the stack. Hiding a key in the legend restacks the rest.
+    Driven like :func:`fill_time_series`.
     """
-    chart = _chart(palette, title, date_axis=True)
-    plot = chart.getPlotItem()
-    legend = _legend(chart) if len(stacks) > 1 else None
-    starts = _floats(x)
-    centres = starts + bar_width_s / 2
-    bars: list[tuple[str, NDArray[np.float64], pg.BarGraphItem]] = []
-    for index, (key, values) in enumerate(stacks.items()):
-        heights = np.nan_to_num(_floats(values))
-        if len(heights) != len(starts):
-            raise ValueError(f"stack {key!r}: {len(heights)} values for {len(starts)} bars")
-        bar = pg.BarGraphItem(
-            x=centres, height=heights, y0=0, width=bar_width_s * BAR_FILL, pen=pg.mkPen(None)
-        )
-        plot.addItem(bar)
-        chart.on_restyle(_bar_styler(bar, index))
-        if legend is not None:
-            legend.addItem(bar, key)
-        bars.append((key, heights, bar))
-    if legend is not None:
-        _place_legend(chart, legend)
-    restack_on_toggle(bars, centres)
-    _zoom_time_only(plot)
-    if len(starts):
-        _limit_x(plot, [starts, starts + bar_width_s])
-    _hover(chart, bar_hit(bars, starts, bar_width_s, unit))
-    return chart
+    for hist in histograms:
+        _check_histogram(hist)
+    chart.clear_lines()
+    width = 1.5 if len(histograms) <= WIDE_LINES_UP_TO else 1.0
+    for index, hist in enumerate(histograms):
+        if index and index % LINES_PER_STEP == 0:
+            yield
+        line = _LineStyle(index, Qt.PenStyle.SolidLine, fill=True, width=width)
+        _add_line(chart, hist.name, hist.name, line, as_floats(hist.edges), as_floats(hist.counts),
+                  stepMode="center", fillLevel=0)  # fmt: skip
+    if len(histograms) > 1:
+        # Histograms sit three to a row: a narrower legend.
+        _fill_legend(chart, [(name, curve) for name, curve in chart.curves.items()], columns=2)
+    _histogram_ticks(chart, histograms)
+    _fit_now(chart)
 
 
-def category_bar_chart(
-    categories: Sequence[str],
-    groups: Mapping[str, ArrayLike],
-    *,
-    title: str = "",
-    unit: str = "%",
-    palette: theme.Palette | None = None,
-) -> Chart:
-    """Bars side by side for each category, one colour per group (e.g. baseline and current)."""
-    chart = _chart(palette, title, date_axis=False)
-    plot = chart.getPlotItem()
-    legend = _legend(chart) if len(groups) > 1 else None
-    width = BAR_FILL / max(len(groups), 1)
-    xs = np.arange(len(categories), dtype=np.float64)
-    bars: list[tuple[str, NDArray[np.float64], pg.BarGraphItem]] = []
-    for index, (key, values) in enumerate(groups.items()):
-        heights = np.nan_to_num(_floats(values))
-        if len(heights) != len(categories):
-            raise ValueError(f"group {key!r}: {len(heights)} values for {len(categories)} categories")
-        offset = (index - (len(groups) - 1) / 2) * width
-        bar = pg.BarGraphItem(x=xs + offset, height=heights, width=width * 0.9, pen=pg.mkPen(None))
-        plot.addItem(bar)
-        chart.on_restyle(_bar_styler(bar, index))
-        if legend is not None:
-            legend.addItem(bar, key)
-        bars.append((key, heights, bar))
-    plot.getAxis("bottom").setTicks([list(enumerate(categories)), []])
-    plot.setMouseEnabled(x=False, y=False)
-    plot.setXRange(-0.5, len(categories) - 0.5, padding=0.02)
-    if legend is not None:
-        _place_legend(chart, legend)
-    _hover(chart, category_hit(bars, categories, unit))
-    return chart
+def update_histograms(chart: Chart, histograms: Sequence[Histogram]) -> bool:
+    """Replace the counts of a :func:`histogram_chart` of the same histogram names, keeping its zoom.
+
+    Returns ``False`` (changing nothing) when the names differ: refill it then (:func:`fill_histograms`).
+    Their order may change (a histogram keeps its colour).
+    """
+    if {hist.name for hist in histograms} != set(chart.curves):
+        return False
+    for hist in histograms:
+        _check_histogram(hist)
+        chart.curves[hist.name].setData(as_floats(hist.edges), as_floats(hist.counts))
+    _histogram_ticks(chart, histograms)
+    _fit_now(chart)
+    return True
 
 
-def add_guides(chart: Chart, guides: Sequence[tuple[str, float, str]]) -> None:
-    """Dashed horizontal lines ``(label, y, palette role)`` marking thresholds, kept in view."""
-    plot = chart.getPlotItem()
-    for label, y, role in guides:
-        # The label sits just above the line at its left end, clear of the axis.
-        opts = {"position": 0.01, "anchors": [(0, 1), (0, 1)]}
-        line = pg.InfiniteLine(pos=y, angle=0, movable=False, label=label, labelOpts=opts)
-        plot.addItem(line)
-
-        def style(p: theme.Palette, line: pg.InfiniteLine = line, role: str = role) -> None:
-            color = str(getattr(p, role))
-            line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
-            line.label.setColor(color)
-
-        chart.on_restyle(style)
+def finish(steps: Iterator[None]) -> None:
+    """Run all the steps of a :func:`fill_time_series` or :func:`fill_histograms` now."""
+    for _ in steps:
+        pass
 
 
 def sparkline_chart(
@@ -347,17 +349,18 @@ def sparkline_chart(
     plot.hideButtons()
     plot.setMenuEnabled(False)
     plot.getViewBox().setDefaultPadding(0.02)
-    ys = np.nan_to_num(_floats(values))
-    curve = plot.plot(np.arange(len(ys), dtype=float), ys, fillLevel=0)
-    styler = _line_styler(curve, color_index, Qt.PenStyle.SolidLine, fill=True, width=1.5, role=color_role)
-    chart.on_restyle(styler)
+    ys = np.nan_to_num(as_floats(values))
+    line = _LineStyle(color_index, Qt.PenStyle.SolidLine, fill=True, width=1.5, role=color_role)
+    curve = pg.PlotDataItem(np.arange(len(ys), dtype=float), ys, fillLevel=0, **line.options(chart.palette_))
+    plot.addItem(curve)
+    chart.on_restyle(_line_styler(curve, line), now=False)
     plot.setYRange(0, max(float(ys.max()) if len(ys) else 0.0, 1e-9), padding=0.05)
     return chart
 
 
 def paint_sparkline(painter: QPainter, rect: QRectF, values: ArrayLike, color: QColor) -> None:
     """Paint a sparkline into ``rect`` (for item delegates: far cheaper than a widget per row)."""
-    ys = np.nan_to_num(_floats(values))
+    ys = np.nan_to_num(as_floats(values))
     if len(ys) < 2:
         return
     top = float(ys.max()) or 1.0
@@ -380,7 +383,8 @@ def paint_sparkline(painter: QPainter, rect: QRectF, values: ArrayLike, color: Q
     painter.restore()
 
 
-def _chart(palette: theme.Palette | None, title: str, *, date_axis: bool) -> Chart:
+def framed_chart(palette: theme.Palette | None, title: str, *, date_axis: bool) -> Chart:
+    """An empty chart with its grid, themed title and axes, and "Save as PNG…"."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
     chart = Chart(palette, axisItems=axes)
     plot = chart.getPlotItem()
@@ -404,7 +408,7 @@ def _chart(palette: theme.Palette | None, title: str, *, date_axis: bool) -> Cha
     return chart
 
 
-def _legend(chart: Chart) -> pg.LegendItem:
+def chart_legend(chart: Chart) -> pg.LegendItem:
     """A legend in its own row under the plot, so it never covers the data or the title."""
     plot = chart.getPlotItem()
     legend = pg.LegendItem(horSpacing=14, verSpacing=-6)
@@ -419,46 +423,113 @@ def _legend(chart: Chart) -> pg.LegendItem:
     return legend
 
 
-def _place_legend(chart: Chart, legend: pg.LegendItem, columns: int = LEGEND_COLUMNS) -> None:
-    """Put the legend below the x axis, in rows of up to ``columns`` entries."""
+def place_legend(chart: Chart, legend: pg.LegendItem, columns: int = LEGEND_COLUMNS) -> None:
+    """Put the legend below the x axis (once), in rows of up to ``columns`` entries."""
     plot = chart.getPlotItem()
     entries = len(legend.items)
     columns = max(1, min(entries, columns))
     legend.setColumnCount(columns)
-    plot.layout.addItem(legend, LEGEND_LAYOUT_ROW, 1)
+    if legend.parentItem() is None:
+        plot.layout.addItem(legend, LEGEND_LAYOUT_ROW, 1)
     plot.layout.setRowFixedHeight(LEGEND_LAYOUT_ROW, -(-entries // columns) * LEGEND_ROW_PX + 4)
 
 
-def _hover(chart: Chart, hit: HitFunction) -> None:
+def attach_hover(chart: Chart, hit: HitFunction) -> None:
+    """Show a themed tooltip for whatever ``hit`` finds under the pointer."""
     tip = HoverTip(chart.getPlotItem(), hit)
     chart.tip = tip
     chart.on_restyle(tip.restyle)
 
 
-def _line_styler(
-    curve: pg.PlotDataItem,
-    index: int,
-    style: Qt.PenStyle,
-    fill: bool,
-    width: float = 2.0,
-    role: str | None = None,
-) -> Styler:
+@dataclass(frozen=True, slots=True)
+class _LineStyle:
+    """How one line is drawn: the ``index``-th series colour (or a palette ``role``), dash, fill."""
+
+    index: int
+    style: Qt.PenStyle
+    fill: bool
+    width: float = 2.0
+    role: str | None = None
+
+    def options(self, p: theme.Palette) -> dict[str, object]:
+        """``PlotDataItem`` options in palette ``p``: given at construction, they are applied once."""
+        color = str(getattr(p, self.role)) if self.role else p.series_color(self.index)
+        return {
+            "pen": pg.mkPen(color, width=self.width, style=self.style),
+            "symbolPen": pg.mkPen(color),
+            "symbolBrush": pg.mkBrush(color),
+            "fillBrush": p.qcolor(color, 60) if self.fill else None,
+        }
+
+
+def _line_styler(curve: pg.PlotDataItem, line: _LineStyle) -> Styler:
     def apply(p: theme.Palette) -> None:
-        color = str(getattr(p, role)) if role else p.series_color(index)
-        curve.setPen(pg.mkPen(color, width=width, style=style))
-        curve.setSymbolPen(pg.mkPen(color))
-        curve.setSymbolBrush(pg.mkBrush(color))
-        if fill:
-            curve.setBrush(p.qcolor(color, 60))
+        # One redraw for all four options (each setter would redraw the item on its own).
+        curve.opts.update(line.options(p))
+        curve.updateItems(styleUpdate=True)
 
     return apply
 
 
-def _bar_styler(bar: pg.BarGraphItem, index: int) -> Styler:
-    def apply(p: theme.Palette) -> None:
-        bar.setOpts(brush=p.series_color(index))
+def _symbol(ys: NDArray[np.float64]) -> str | None:
+    """Dots where points are few or isolated (a bucket with no neighbour draws no line at all)."""
+    finite = np.isfinite(ys)
+    if finite.sum() <= DOTS_UP_TO:
+        return "o"
+    padded = np.concatenate(([False], finite, [False]))
+    isolated = finite & ~padded[:-2] & ~padded[2:]
+    return "o" if isolated.any() else None
 
-    return apply
+
+def _add_line(
+    chart: Chart,
+    name: str,
+    group: str,
+    line: _LineStyle,
+    xs: NDArray[np.float64],
+    ys: NDArray[np.float64],
+    **options: object,
+) -> None:
+    """Add one line, styled at construction (each later style change would redraw it).
+
+    Without a dynamic range limit: that would recompute every line on every change of the
+    y range, and y is never zoomed by hand here.
+    """
+    # Symbol pens imply dots unless told otherwise.
+    styled = {"symbol": None, **options, **line.options(chart.palette_)}
+    curve = pg.PlotDataItem(xs, ys, dynamicRangeLimit=None, **styled)
+    chart.getPlotItem().addItem(curve)
+    chart.line_stylers.append(_line_styler(curve, line))
+    chart.curves[name] = curve
+    chart.groups[name] = group
+
+
+def _fill_legend(
+    chart: Chart, entries: Sequence[tuple[str, pg.GraphicsObject]], columns: int = LEGEND_COLUMNS
+) -> None:
+    legend = chart.getPlotItem().legend or chart_legend(chart)
+    link_group_visibility(legend, entries)
+    place_legend(chart, legend, columns)
+
+
+def _fit_now(chart: Chart) -> None:
+    """Fit the auto range to the new data now rather than in the next paint.
+
+    Fitting in a paint changes the range there, which repaints the chart a second time.
+    """
+    chart.getPlotItem().getViewBox().updateAutoRange()
+
+
+def _check_histogram(hist: Histogram) -> None:
+    edges, counts = np.shape(hist.edges), np.shape(hist.counts)
+    if edges[0] != counts[0] + 1:
+        raise ValueError(f"histogram {hist.name!r}: {edges[0]} edges for {counts[0]} counts")
+
+
+def _histogram_ticks(chart: Chart, histograms: Sequence[Histogram]) -> None:
+    if histograms and chart.log_ticks_unit is not None:
+        edges = np.concatenate([as_floats(hist.edges) for hist in histograms])
+        _log_ticks(chart.getPlotItem(), edges, chart.log_ticks_unit)
 
 
 def _legend_needed(series: Sequence[Series]) -> bool:
@@ -477,14 +548,14 @@ def _log_ticks(plot: pg.PlotItem, values: NDArray[np.float64], unit: str) -> Non
     plot.getAxis("bottom").setTicks([labels, []])
 
 
-def _zoom_time_only(plot: pg.PlotItem) -> None:
+def zoom_time_only(plot: pg.PlotItem) -> None:
     """Drag and wheel move along x only; y re-fits whatever is visible."""
     plot.setMouseEnabled(x=True, y=False)
     plot.getViewBox().setAutoVisible(y=True)
     plot.enableAutoRange(axis="y")
 
 
-def _limit_x(plot: pg.PlotItem, xs: Sequence[NDArray[np.float64]]) -> None:
+def limit_x(plot: pg.PlotItem, xs: Sequence[NDArray[np.float64]]) -> None:
     """Keep panning within the data, so the view never drifts into empty time."""
     finite = [x[np.isfinite(x)] for x in xs if len(x)]
     values = np.concatenate(finite) if finite else np.array([])
@@ -495,7 +566,8 @@ def _limit_x(plot: pg.PlotItem, xs: Sequence[NDArray[np.float64]]) -> None:
     plot.setLimits(xMin=low - span * 0.02, xMax=high + span * 0.02)
 
 
-def _floats(values: ArrayLike) -> NDArray[np.float64]:
+def as_floats(values: ArrayLike) -> NDArray[np.float64]:
+    """``values`` as a float64 array (a copy only when needed)."""
     return np.asarray(values, dtype=np.float64)
 
 

@@ -1,17 +1,17 @@
 """Chart interaction: hover tooltips, legend entries that toggle series, restacking, "Save as PNG…".
 
 A :class:`HoverTip` asks a *hit function* what lies under the pointer; the
-builders in :mod:`lookout.ui.charts` pair it with :func:`series_hit`,
-:func:`histogram_hit` or :func:`bar_hit`. Hit functions take a point in view
-(data) coordinates and the size of one pixel in those coordinates, so they are
-testable without moving a mouse.
+builders in :mod:`lookout.ui.charts` and :mod:`lookout.ui.charts_bars` pair it
+with :func:`series_hit`, :func:`histogram_hit`, :func:`bar_hit` or
+:func:`category_hit`. Hit functions take a point in view (data) coordinates and
+the size of one pixel in those coordinates, so they are testable without moving
+a mouse.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,9 +22,6 @@ from PySide6.QtWidgets import QFileDialog
 from lookout.ui.charts_export import save_png
 from lookout.ui.charts_format import format_time, format_value
 from lookout.ui.theme import Palette
-
-if TYPE_CHECKING:
-    from lookout.ui.charts import Histogram
 
 # How far from a point the pointer may be, in pixels, and still hit it.
 HIT_RADIUS_PX = 24.0
@@ -114,17 +111,21 @@ def series_hit(curves: Mapping[str, pg.PlotDataItem], unit: str) -> HitFunction:
 
 
 def histogram_hit(
-    hists: Sequence[tuple[Histogram, pg.PlotDataItem]], unit: str, log_x: bool, shares: bool = False
+    curves: Mapping[str, pg.PlotDataItem], unit: str, log_x: bool, shares: bool = False
 ) -> HitFunction:
-    """The bucket under the pointer, with each visible histogram's count (or % of calls) in it."""
-    data = [
-        (hist.name, np.asarray(hist.edges, float), np.asarray(hist.counts, float), c) for hist, c in hists
-    ]
+    """The bucket under the pointer, with each visible histogram's count (or % of calls) in it.
+
+    Reads the step curves' current data (edges and counts), so it stays right when a chart
+    is updated in place.
+    """
 
     def hit(point: QPointF, pixel: tuple[float, float]) -> Tip | None:
         x = 10 ** point.x() if log_x else point.x()
         lines, top, bucket = [], 0.0, ""
+        data = [(name, curve.xData, curve.yData, curve) for name, curve in curves.items()]
         for name, edges, counts, curve in data:
+            if edges is None or counts is None:
+                continue
             index = int(np.searchsorted(edges, x, side="right")) - 1
             if not curve.isVisible() or not 0 <= index < len(counts):
                 continue

@@ -147,6 +147,7 @@ class EngineMonitor(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._probed.connect(self._on_probe)
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self.poll)
@@ -162,6 +163,7 @@ class EngineMonitor(QObject):
 
     def start(self) -> None:
         """Probe now, then every ``poll_ms``; starts an engine if none is listening."""
+        self._stopped = False
         self._timer.start()
         self.poll()
 
@@ -178,6 +180,7 @@ class EngineMonitor(QObject):
 
     def stop(self) -> None:
         """Stop polling; ask an engine the app started to stop (it flushes, then exits by itself)."""
+        self._stopped = True  # a probe still out must not start an engine after this
         self._timer.stop()
         if self._child is not None and self._child.poll() is None:
             self._child.terminate()  # SIGTERM: graceful, flushes every queued record
@@ -203,6 +206,8 @@ class EngineMonitor(QObject):
     @Slot(object)
     def _on_probe(self, result: Probe) -> None:
         self._in_flight = False
+        if self._stopped:
+            return
         if result.status is not None:
             self._on_status(result.status)
         elif result.refused:

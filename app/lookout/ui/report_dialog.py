@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QDateTime, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QDateTime, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -67,21 +67,24 @@ def view_filters(view: QWidget | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return _one(shown.upstream), _one(shown.model)
 
 
-class _Job(QThread):
-    """Runs one function on its own thread; its result, or the exception it raised, comes back as ``done``."""
+class _Job(QRunnable):
+    """Runs one function on a pool thread and hands its result, or the exception it raised, to ``finished``.
 
-    done = Signal(object)
+    A pooled runnable rather than a QThread object: nothing thread-owning has to be
+    deleted from a callback that the thread itself triggered.
+    """
 
-    def __init__(self, work: Callable[[], Any], parent: QObject) -> None:
-        super().__init__(parent)
+    def __init__(self, work: Callable[[], Any], finished: Callable[[Any], None]) -> None:
+        super().__init__()
         self._work = work
+        self._finished = finished
 
     def run(self) -> None:
         try:
             result = self._work()
         except Exception as exc:  # shown in the dialog; report errors carry no raw content
             result = exc
-        self.done.emit(result)
+        self._finished(result)
 
 
 class ReportDialog(QDialog):
@@ -89,6 +92,7 @@ class ReportDialog(QDialog):
 
     progressed = Signal(str, float)  # step, fraction of the whole export; emitted from workers
     exported = Signal(list)  # the paths written
+    _job_done = Signal(object, object)  # then-callback, result; emitted from a worker, run on the GUI thread
 
     def __init__(
         self,
@@ -110,6 +114,8 @@ class ReportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(self._on_format)
         self.bodies_box.toggled.connect(self._enable_inputs)
         self.progressed.connect(self._show_progress)
+        self._job_done.connect(self._on_job_done)
+        self._pool = QThreadPool(self)  # its destructor waits for a job still running
         self._enable_inputs()
 
     # -- the form --
@@ -330,18 +336,14 @@ class ReportDialog(QDialog):
             super().reject()
 
     def _start(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        job = _Job(work, self)
+        self._pool.start(_Job(work, lambda result: self._job_done.emit(then, result)))
 
-        def done(result: Any) -> None:
-            job.wait()  # run() returns right after emitting: this only waits for the thread's exit
-            job.deleteLater()
-            if isinstance(result, BaseException):
-                self._failed(result)
-            else:
-                then(result)
-
-        job.done.connect(done)
-        job.start()
+    @Slot(object, object)
+    def _on_job_done(self, then: Callable[[Any], None], result: Any) -> None:
+        if isinstance(result, BaseException):
+            self._failed(result)
+        else:
+            then(result)
 
     def _step(self, low: float, high: float) -> Callable[[str, float], None]:
         """A progress callback mapping one step's 0..1 onto ``[low, high]`` of the bar.

@@ -1,7 +1,7 @@
 """The error-group list as a Qt model, and the delegate that paints each group's 24-hour sparkline.
 
 Rows are :class:`GroupRow`: the store's :class:`~lookout.core.models.ErrorGroup`
-plus its hourly counts for the last 24 hours (from ``store.groups.group_histograms``,
+plus its hourly counts for the last 24 hours (from ``store.group_queries.group_histograms``,
 one query for the whole list). The sparkline column's data is those counts under
 :data:`SPARK_ROLE`; :class:`SparklineDelegate` paints them with the shared
 :func:`~lookout.ui.charts.paint_sparkline`, far cheaper than a chart widget per row.

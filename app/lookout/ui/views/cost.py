@@ -33,7 +33,8 @@ from lookout.store.aggregates_models import (
     unpriced_calls,
     usage_by_model,
 )
-from lookout.ui.charts import Chart, stacked_bar_chart
+from lookout.ui.charts import Chart
+from lookout.ui.charts_bars import stacked_bar_chart
 from lookout.ui.charts_format import format_value
 from lookout.ui.charts_kpi import KpiCard
 from lookout.ui.context import AppContext

@@ -4,7 +4,8 @@ Numeric metrics show both windows' values as histograms on shared buckets, each
 as % of its own calls (a week and a day differ sevenfold in size). Rates and
 mixes show the shares side by side. The drift score over time is PSI from the
 stored snapshots, one line per baseline they were compared with, against the
-moderate and major thresholds. The charts come from :mod:`lookout.ui.charts`.
+moderate and major thresholds. The charts come from :mod:`lookout.ui.charts`
+and :mod:`lookout.ui.charts_bars`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,8 @@ from lookout.core.clock import parse_iso
 from lookout.core.drift_config import DriftSettings
 from lookout.store.drift import Snapshot
 from lookout.ui import theme
-from lookout.ui.charts import (
-    Histogram,
-    Series,
-    add_guides,
-    category_bar_chart,
-    histogram_chart,
-    time_series_chart,
-)
+from lookout.ui.charts import Histogram, Series, histogram_chart, time_series_chart
+from lookout.ui.charts_bars import add_guides, category_bar_chart
 from lookout.ui.models.drift import metric_label, metric_unit, severity_color, unit_label
 from lookout.ui.views.drift_data import DriftDetail, shares
 

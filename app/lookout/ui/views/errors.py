@@ -36,17 +36,11 @@ from lookout.analysis.lifecycle import GroupState
 from lookout.core.clock import iso_utc, now, parse_iso
 from lookout.core.models import ErrorGroup
 from lookout.store.db import open_writer
-from lookout.store.groups import (
-    Granularity,
-    GroupCall,
-    group_histogram,
-    group_histograms,
-    latest_events,
-    update_group_state,
-)
-from lookout.store.groups import list_groups as store_list_groups
+from lookout.store.group_queries import GroupCall, group_histogram, group_histograms, latest_events
+from lookout.store.group_queries import list_groups as store_list_groups
+from lookout.store.groups import Granularity, update_group_state
 from lookout.ui import theme
-from lookout.ui.charts import stacked_bar_chart
+from lookout.ui.charts_bars import stacked_bar_chart
 from lookout.ui.context import AppContext
 from lookout.ui.models.groups import SPARK_COLUMN, GroupRow, GroupsModel, SparklineDelegate, status_text
 from lookout.ui.models.rows import Column, RowsModel

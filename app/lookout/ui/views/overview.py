@@ -25,7 +25,7 @@ from lookout.core.clock import iso_utc
 from lookout.core.models import Alert, ErrorGroup
 from lookout.store.aggregates import KpiComparison, RateSeries, call_rates, compare_kpis
 from lookout.store.alerts import open_alerts
-from lookout.store.groups import list_groups
+from lookout.store.group_queries import list_groups
 from lookout.ui.charts import Chart, Series, time_series_chart, update_time_series
 from lookout.ui.charts_format import format_value
 from lookout.ui.charts_kpi import Better, KpiCard

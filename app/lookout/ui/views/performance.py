@@ -6,7 +6,9 @@ All time charts share a date axis, hover tooltips, zoom and pan on time, and a
 legend per chart; hiding a model in one legend hides it in every chart. Data
 comes from one off-thread query (:func:`performance_data`) per refresh; charts
 are updated in place while the set of models stays the same, so a refresh
-keeps the user's zoom.
+keeps the user's zoom. Charts are built and updated one per event-loop turn
+(a few lines per turn when they are many: :class:`~lookout.ui.turns.TurnQueue`),
+so a refresh never blocks input for long.
 """
 
 from __future__ import annotations
@@ -32,8 +34,19 @@ from lookout.store.aggregates_models import (
     Performance,
     performance_and_histograms,
 )
-from lookout.ui.charts import Chart, Histogram, Series, histogram_chart, time_series_chart, update_time_series
+from lookout.ui.charts import (
+    Chart,
+    Histogram,
+    Series,
+    fill_histograms,
+    fill_time_series,
+    histogram_frame,
+    time_series_frame,
+    update_histograms,
+    update_time_series,
+)
 from lookout.ui.context import AppContext
+from lookout.ui.turns import Job, TurnQueue
 from lookout.ui.views.base import View
 from lookout.ui.views.view_helpers import EmptyState
 
@@ -101,6 +114,7 @@ class PerformanceView(View):
         super().__init__(ctx, parent)
         self.charts: dict[str, Chart] = {}
         self.histograms: dict[str, Chart] = {}
+        self.turns = TurnQueue(self)
         self.note = QLabel("")
         self._time_grid = QGridLayout()
         self._hist_row = QHBoxLayout()
@@ -125,17 +139,17 @@ class PerformanceView(View):
         models = data.performance.models
         self.stack.setCurrentIndex(0 if models else 1)
         if not models:
+            self.turns.replace([])
             return
         minutes = data.performance.bucket_s / 60
         size = f"{minutes:.0f}-minute" if minutes < 60 else f"{minutes / 60:.0f}-hour"
         exactness = "≈ within 4.4% (hourly rollup)" if data.performance.approximate else "exact"
         self.note.setText(f"Per {size} bucket · percentiles {exactness} · drag to pan, wheel to zoom time")
-        for index, (key, title, unit, metrics) in enumerate(TIME_CHARTS):
-            series = chart_series(models, metrics)
-            chart = self.charts.get(key)
-            if chart is None or not update_time_series(chart, series):
-                self._replace(key, time_series_chart(series, title=title, unit=unit), index)
-        self._show_histograms(data.histograms)
+        jobs = [
+            self._time_chart(index, key, title, unit, chart_series(models, metrics))
+            for index, (key, title, unit, metrics) in enumerate(TIME_CHARTS)
+        ]
+        self.turns.replace([*jobs, *self._histogram_jobs(data.histograms)])
 
     def _content(self) -> QWidget:
         page = QWidget()
@@ -150,27 +164,44 @@ class PerformanceView(View):
         scroll.setWidget(page)
         return scroll
 
-    def _replace(self, key: str, chart: Chart, index: int) -> None:
-        old = self.charts.pop(key, None)
-        if old is not None:
-            self._time_grid.removeWidget(old)
-            old.deleteLater()
-        chart.setMinimumHeight(260)
-        self.charts[key] = chart
-        self._time_grid.addWidget(chart, index // 2, index % 2)
+    def _time_chart(self, index: int, key: str, title: str, unit: str, series: list[Series]) -> Job:
+        """Update one time chart in place, or (re)fill it a few lines per step."""
+        chart = self.charts.get(key)
+        if chart is None:
+            chart = time_series_frame(title=title, unit=unit)
+            chart.setMinimumHeight(260)
+            self.charts[key] = chart
+            self._time_grid.addWidget(chart, index // 2, index % 2)
+            yield
+        elif update_time_series(chart, series):
+            return
+        yield from fill_time_series(chart, series)
         self._link_legend(chart)
 
-    def _show_histograms(self, classes: list[ClassHistogram]) -> None:
-        for chart in self.histograms.values():
+    def _histogram_jobs(self, classes: list[ClassHistogram]) -> list[Job]:
+        """Panels kept while their class has calls (a new panel would resize every chart)."""
+        wanted = {hist.operation_class for hist in classes}
+        for name in [name for name in self.histograms if name not in wanted]:
+            chart = self.histograms.pop(name)
             self._hist_row.removeWidget(chart)
             chart.deleteLater()
-        self.histograms = {}
-        for hist in classes:
-            panels = [Histogram(model.label, hist.edges, model.counts) for model in hist.models]
-            chart = histogram_chart(panels, title=CLASS_TITLES[hist.operation_class], unit="ms")
+        ordered = sorted(classes, key=lambda hist: _class_order(hist.operation_class))
+        return [self._histogram(hist) for hist in ordered]
+
+    def _histogram(self, hist: ClassHistogram) -> Job:
+        """Update one class's histogram panel in place, or (re)fill it."""
+        panels = [Histogram(model.label, hist.edges, model.counts) for model in hist.models]
+        chart = self.histograms.get(hist.operation_class)
+        if chart is None:
+            chart = histogram_frame(title=CLASS_TITLES[hist.operation_class], unit="ms")
             chart.setMinimumHeight(240)
+            order = _class_order(hist.operation_class)
+            self._hist_row.insertWidget(sum(_class_order(name) < order for name in self.histograms), chart)
             self.histograms[hist.operation_class] = chart
-            self._hist_row.addWidget(chart)
+            yield
+        elif update_histograms(chart, panels):
+            return
+        yield from fill_histograms(chart, panels)
 
     def _link_legend(self, chart: Chart) -> None:
         """Hiding a model in this chart's legend hides it in the other charts too."""
@@ -189,6 +220,11 @@ class PerformanceView(View):
                         curve.setVisible(visible)
 
         return follow
+
+
+def _class_order(operation_class: str) -> int:
+    """Where a class's histogram panel sits in the row: text, embeddings, images, other."""
+    return list(CLASS_TITLES).index(operation_class)
 
 
 def _is_leader(chart: Chart, name: str) -> bool:
