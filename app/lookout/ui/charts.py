@@ -1,9 +1,8 @@
 """Line, histogram and sparkline charts over plain data (no SQL), and the :class:`Chart` they all build on.
 
 Shared by the app's views and the report renderer. Bar charts and threshold
-guides are in :mod:`lookout.ui.charts_bars`, built from this module's frame
-helpers (:func:`framed_chart`, :func:`chart_legend`, :func:`place_legend`,
-:func:`attach_hover`, :func:`zoom_time_only`, :func:`limit_x`, :func:`as_floats`).
+guides are in :mod:`lookout.ui.charts_bars`; both build on the chart, frame and
+line helpers of :mod:`lookout.ui.charts_lines`.
 
 Every builder takes numbers (numpy arrays or sequences) and returns a :class:`Chart`
 (a ``pyqtgraph.PlotWidget``): coloured from :mod:`lookout.ui.theme`, with hover
@@ -31,7 +30,7 @@ Builders:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,18 +38,25 @@ import pyqtgraph as pg
 from numpy.typing import ArrayLike, NDArray
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QWidget
 
 from lookout.ui import theme
 from lookout.ui.charts_export import offscreen_app, render_png, render_svg, save_png
 from lookout.ui.charts_format import format_value
-from lookout.ui.charts_interact import (
-    HitFunction,
-    HoverTip,
-    add_save_action,
-    histogram_hit,
-    link_group_visibility,
-    series_hit,
+from lookout.ui.charts_interact import histogram_hit, series_hit
+from lookout.ui.charts_lines import (
+    Chart,
+    LineStyle,
+    add_line,
+    as_floats,
+    attach_hover,
+    dots_for,
+    fill_legend,
+    fit_now,
+    framed_chart,
+    limit_x,
+    line_styler,
+    with_alpha,
+    zoom_time_only,
 )
 
 __all__ = [
@@ -76,19 +82,11 @@ __all__ = [
 ]
 
 DASHES = {"solid": Qt.PenStyle.SolidLine, "dash": Qt.PenStyle.DashLine, "dot": Qt.PenStyle.DotLine}
-LEFT_AXIS_PX = 56
-LEGEND_ROW_PX = 20
-# Dots on a line only where points are few: past that they cost more to draw than they tell.
-DOTS_UP_TO = 12
 # Lines wider than one pixel go through Qt's slow path stroker (about 1 ms per line of 100
 # points, antialiased): charts of many lines draw them thin.
 WIDE_LINES_UP_TO = 4
 # Adding a line costs about 1 ms: a step of fill_time_series stays well inside one frame.
 LINES_PER_STEP = 12
-LEGEND_COLUMNS = 3
-# PlotItem lays out title, top axis, plot and bottom axis in rows 0-3; the legend goes below.
-LEGEND_LAYOUT_ROW = 4
-Styler = Callable[[theme.Palette], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,55 +115,6 @@ class Histogram:
     name: str
     edges: ArrayLike
     counts: ArrayLike
-
-
-class Chart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
-    """A plot that knows which of its items take which palette colour, so it can restyle."""
-
-    def __init__(
-        self,
-        palette: theme.Palette | None,
-        parent: QWidget | None = None,
-        *,
-        transparent: bool = False,
-        **kwargs: object,
-    ) -> None:
-        chosen = palette or theme.palette()
-        super().__init__(parent, background=None if transparent else chosen.background, **kwargs)
-        self.palette_ = chosen
-        self._transparent = transparent
-        self._stylers: list[Styler] = []
-        self.tip: HoverTip | None = None
-        self.curves: dict[str, pg.PlotDataItem] = {}  # lines (series, histograms) by name
-        self.groups: dict[str, str] = {}  # line name -> legend entry
-        self.fill_area = False  # time series: fill under the lines
-        self.log_ticks_unit: str | None = None  # log-x histograms: the unit of their ticks
-        self.line_stylers: list[Styler] = []  # dropped with the lines by clear_lines
-        if palette is None:
-            theme.watcher().changed.connect(self.restyle)
-
-    def on_restyle(self, styler: Styler, *, now: bool = True) -> None:
-        """Apply ``styler`` on every palette change, and now unless the item was built styled."""
-        self._stylers.append(styler)
-        if now:
-            styler(self.palette_)
-
-    def restyle(self, palette: theme.Palette) -> None:
-        self.palette_ = palette
-        self.setBackground(None if self._transparent else palette.background)
-        for styler in [*self._stylers, *self.line_stylers]:
-            styler(palette)
-
-    def clear_lines(self) -> None:
-        """Remove every line (and its legend entry), keeping the frame, axes and zoom."""
-        plot = self.getPlotItem()
-        for curve in self.curves.values():
-            plot.removeItem(curve)
-        if plot.legend is not None:
-            plot.legend.clear()
-        self.curves.clear()
-        self.groups.clear()
-        self.line_stylers.clear()
 
 
 def time_series_chart(
@@ -212,14 +161,14 @@ def fill_time_series(chart: Chart, series: Sequence[Series]) -> Iterator[None]:
         for item in shown[start : start + LINES_PER_STEP]:
             ys = as_floats(item.y)
             dash = DASHES.get(item.dash, Qt.PenStyle.SolidLine)
-            line = _LineStyle(groups.index(item.legend), dash, chart.fill_area, width)
+            line = LineStyle(groups.index(item.legend), dash, chart.fill_area, width)
             fill_level = 0 if chart.fill_area else None
-            _add_line(chart, item.name, item.legend, line, as_floats(item.x), ys, fillLevel=fill_level,
-                      connect="finite", symbol=_symbol(ys), symbolSize=5)  # fmt: skip
+            add_line(chart, item.name, item.legend, line, as_floats(item.x), ys, fillLevel=fill_level,
+                      connect="finite", symbol=dots_for(ys), symbolSize=5)  # fmt: skip
     if _legend_needed(shown):
-        _fill_legend(chart, [(item.legend, chart.curves[item.name]) for item in shown])
+        fill_legend(chart, [(item.legend, chart.curves[item.name]) for item in shown])
     limit_x(chart.getPlotItem(), [as_floats(item.x) for item in shown])
-    _fit_now(chart)
+    fit_now(chart)
 
 
 def update_time_series(chart: Chart, series: Sequence[Series]) -> bool:
@@ -233,9 +182,9 @@ def update_time_series(chart: Chart, series: Sequence[Series]) -> bool:
         return False
     for item in shown:
         ys = as_floats(item.y)
-        chart.curves[item.name].setData(as_floats(item.x), ys, connect="finite", symbol=_symbol(ys))
+        chart.curves[item.name].setData(as_floats(item.x), ys, connect="finite", symbol=dots_for(ys))
     limit_x(chart.getPlotItem(), [as_floats(item.x) for item in shown])
-    _fit_now(chart)
+    fit_now(chart)
     return True
 
 
@@ -294,14 +243,14 @@ def fill_histograms(chart: Chart, histograms: Sequence[Histogram]) -> Iterator[N
     for index, hist in enumerate(histograms):
         if index and index % LINES_PER_STEP == 0:
             yield
-        line = _LineStyle(index, Qt.PenStyle.SolidLine, fill=True, width=width)
-        _add_line(chart, hist.name, hist.name, line, as_floats(hist.edges), as_floats(hist.counts),
+        line = LineStyle(index, Qt.PenStyle.SolidLine, fill=True, width=width)
+        add_line(chart, hist.name, hist.name, line, as_floats(hist.edges), as_floats(hist.counts),
                   stepMode="center", fillLevel=0)  # fmt: skip
     if len(histograms) > 1:
         # Histograms sit three to a row: a narrower legend.
-        _fill_legend(chart, [(name, curve) for name, curve in chart.curves.items()], columns=2)
+        fill_legend(chart, [(name, curve) for name, curve in chart.curves.items()], columns=2)
     _histogram_ticks(chart, histograms)
-    _fit_now(chart)
+    fit_now(chart)
 
 
 def update_histograms(chart: Chart, histograms: Sequence[Histogram]) -> bool:
@@ -316,7 +265,7 @@ def update_histograms(chart: Chart, histograms: Sequence[Histogram]) -> bool:
         _check_histogram(hist)
         chart.curves[hist.name].setData(as_floats(hist.edges), as_floats(hist.counts))
     _histogram_ticks(chart, histograms)
-    _fit_now(chart)
+    fit_now(chart)
     return True
 
 
@@ -324,6 +273,9 @@ def finish(steps: Iterator[None]) -> None:
     """Run all the steps of a :func:`fill_time_series` or :func:`fill_histograms` now."""
     for _ in steps:
         pass
+
+
+SPARKLINE = "sparkline"  # the name of a sparkline chart's only curve
 
 
 def sparkline_chart(
@@ -350,12 +302,20 @@ def sparkline_chart(
     plot.setMenuEnabled(False)
     plot.getViewBox().setDefaultPadding(0.02)
     ys = np.nan_to_num(as_floats(values))
-    line = _LineStyle(color_index, Qt.PenStyle.SolidLine, fill=True, width=1.5, role=color_role)
+    line = LineStyle(color_index, Qt.PenStyle.SolidLine, fill=True, width=1.5, role=color_role)
     curve = pg.PlotDataItem(np.arange(len(ys), dtype=float), ys, fillLevel=0, **line.options(chart.palette_))
     plot.addItem(curve)
-    chart.on_restyle(_line_styler(curve, line), now=False)
+    chart.curves[SPARKLINE] = curve
+    chart.on_restyle(line_styler(curve, line), now=False)
     plot.setYRange(0, max(float(ys.max()) if len(ys) else 0.0, 1e-9), padding=0.05)
     return chart
+
+
+def update_sparkline(chart: Chart, values: ArrayLike) -> None:
+    """Replace the values of a :func:`sparkline_chart`."""
+    ys = np.nan_to_num(as_floats(values))
+    chart.curves[SPARKLINE].setData(np.arange(len(ys), dtype=float), ys)
+    chart.getPlotItem().setYRange(0, max(float(ys.max()) if len(ys) else 0.0, 1e-9), padding=0.05)
 
 
 def paint_sparkline(painter: QPainter, rect: QRectF, values: ArrayLike, color: QColor) -> None:
@@ -377,147 +337,10 @@ def paint_sparkline(painter: QPainter, rect: QRectF, values: ArrayLike, color: Q
     area.closeSubpath()
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.fillPath(area, _alpha(color, 60))
+    painter.fillPath(area, with_alpha(color, 60))
     painter.setPen(QPen(color, 1.2))
     painter.drawPath(path)
     painter.restore()
-
-
-def framed_chart(palette: theme.Palette | None, title: str, *, date_axis: bool) -> Chart:
-    """An empty chart with its grid, themed title and axes, and "Save as PNG…"."""
-    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
-    chart = Chart(palette, axisItems=axes)
-    plot = chart.getPlotItem()
-    plot.showGrid(x=True, y=True, alpha=0.15)
-    plot.hideButtons()
-    # A fixed width: the axis only widens for long labels after a first paint, which
-    # an offscreen render never gets, so "1000" and up would be dropped.
-    plot.getAxis("left").setWidth(LEFT_AXIS_PX)
-
-    def style_frame(p: theme.Palette) -> None:
-        if title:
-            plot.setTitle(title, color=p.foreground, size="10pt", justify="left")
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(p.grid))
-            axis.setTextPen(pg.mkPen(p.muted))
-            axis.setLabel(axis.labelText, color=p.muted)
-
-    chart.on_restyle(style_frame)
-    add_save_action(chart, title or "chart")
-    return chart
-
-
-def chart_legend(chart: Chart) -> pg.LegendItem:
-    """A legend in its own row under the plot, so it never covers the data or the title."""
-    plot = chart.getPlotItem()
-    legend = pg.LegendItem(horSpacing=14, verSpacing=-6)
-    plot.legend = legend
-
-    def style(p: theme.Palette) -> None:
-        legend.setLabelTextColor(p.foreground)
-        for _, label in legend.items:
-            label.setText(label.text, color=p.foreground)
-
-    chart.on_restyle(style)
-    return legend
-
-
-def place_legend(chart: Chart, legend: pg.LegendItem, columns: int = LEGEND_COLUMNS) -> None:
-    """Put the legend below the x axis (once), in rows of up to ``columns`` entries."""
-    plot = chart.getPlotItem()
-    entries = len(legend.items)
-    columns = max(1, min(entries, columns))
-    legend.setColumnCount(columns)
-    if legend.parentItem() is None:
-        plot.layout.addItem(legend, LEGEND_LAYOUT_ROW, 1)
-    plot.layout.setRowFixedHeight(LEGEND_LAYOUT_ROW, -(-entries // columns) * LEGEND_ROW_PX + 4)
-
-
-def attach_hover(chart: Chart, hit: HitFunction) -> None:
-    """Show a themed tooltip for whatever ``hit`` finds under the pointer."""
-    tip = HoverTip(chart.getPlotItem(), hit)
-    chart.tip = tip
-    chart.on_restyle(tip.restyle)
-
-
-@dataclass(frozen=True, slots=True)
-class _LineStyle:
-    """How one line is drawn: the ``index``-th series colour (or a palette ``role``), dash, fill."""
-
-    index: int
-    style: Qt.PenStyle
-    fill: bool
-    width: float = 2.0
-    role: str | None = None
-
-    def options(self, p: theme.Palette) -> dict[str, object]:
-        """``PlotDataItem`` options in palette ``p``: given at construction, they are applied once."""
-        color = str(getattr(p, self.role)) if self.role else p.series_color(self.index)
-        return {
-            "pen": pg.mkPen(color, width=self.width, style=self.style),
-            "symbolPen": pg.mkPen(color),
-            "symbolBrush": pg.mkBrush(color),
-            "fillBrush": p.qcolor(color, 60) if self.fill else None,
-        }
-
-
-def _line_styler(curve: pg.PlotDataItem, line: _LineStyle) -> Styler:
-    def apply(p: theme.Palette) -> None:
-        # One redraw for all four options (each setter would redraw the item on its own).
-        curve.opts.update(line.options(p))
-        curve.updateItems(styleUpdate=True)
-
-    return apply
-
-
-def _symbol(ys: NDArray[np.float64]) -> str | None:
-    """Dots where points are few or isolated (a bucket with no neighbour draws no line at all)."""
-    finite = np.isfinite(ys)
-    if finite.sum() <= DOTS_UP_TO:
-        return "o"
-    padded = np.concatenate(([False], finite, [False]))
-    isolated = finite & ~padded[:-2] & ~padded[2:]
-    return "o" if isolated.any() else None
-
-
-def _add_line(
-    chart: Chart,
-    name: str,
-    group: str,
-    line: _LineStyle,
-    xs: NDArray[np.float64],
-    ys: NDArray[np.float64],
-    **options: object,
-) -> None:
-    """Add one line, styled at construction (each later style change would redraw it).
-
-    Without a dynamic range limit: that would recompute every line on every change of the
-    y range, and y is never zoomed by hand here.
-    """
-    # Symbol pens imply dots unless told otherwise.
-    styled = {"symbol": None, **options, **line.options(chart.palette_)}
-    curve = pg.PlotDataItem(xs, ys, dynamicRangeLimit=None, **styled)
-    chart.getPlotItem().addItem(curve)
-    chart.line_stylers.append(_line_styler(curve, line))
-    chart.curves[name] = curve
-    chart.groups[name] = group
-
-
-def _fill_legend(
-    chart: Chart, entries: Sequence[tuple[str, pg.GraphicsObject]], columns: int = LEGEND_COLUMNS
-) -> None:
-    legend = chart.getPlotItem().legend or chart_legend(chart)
-    link_group_visibility(legend, entries)
-    place_legend(chart, legend, columns)
-
-
-def _fit_now(chart: Chart) -> None:
-    """Fit the auto range to the new data now rather than in the next paint.
-
-    Fitting in a paint changes the range there, which repaints the chart a second time.
-    """
-    chart.getPlotItem().getViewBox().updateAutoRange()
 
 
 def _check_histogram(hist: Histogram) -> None:
@@ -546,32 +369,3 @@ def _log_ticks(plot: pg.PlotItem, values: NDArray[np.float64], unit: str) -> Non
     ticks = [m * 10.0**d for d in decades for m in (1, 2, 5) if low <= m * 10.0**d <= high]
     labels = [(float(np.log10(t)), format_value(t, unit)) for t in ticks]
     plot.getAxis("bottom").setTicks([labels, []])
-
-
-def zoom_time_only(plot: pg.PlotItem) -> None:
-    """Drag and wheel move along x only; y re-fits whatever is visible."""
-    plot.setMouseEnabled(x=True, y=False)
-    plot.getViewBox().setAutoVisible(y=True)
-    plot.enableAutoRange(axis="y")
-
-
-def limit_x(plot: pg.PlotItem, xs: Sequence[NDArray[np.float64]]) -> None:
-    """Keep panning within the data, so the view never drifts into empty time."""
-    finite = [x[np.isfinite(x)] for x in xs if len(x)]
-    values = np.concatenate(finite) if finite else np.array([])
-    if len(values) == 0:
-        return
-    low, high = float(values.min()), float(values.max())
-    span = max(high - low, 60.0)
-    plot.setLimits(xMin=low - span * 0.02, xMax=high + span * 0.02)
-
-
-def as_floats(values: ArrayLike) -> NDArray[np.float64]:
-    """``values`` as a float64 array (a copy only when needed)."""
-    return np.asarray(values, dtype=np.float64)
-
-
-def _alpha(color: QColor | str, alpha: int) -> QColor:
-    result = QColor(color)
-    result.setAlpha(alpha)
-    return result

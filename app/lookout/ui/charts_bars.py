@@ -20,7 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 from PySide6.QtCore import Qt
 
 from lookout.ui import theme
-from lookout.ui.charts import (
+from lookout.ui.charts_interact import BAR_FILL, bar_hit, category_hit, restack_on_toggle
+from lookout.ui.charts_lines import (
     Chart,
     Styler,
     as_floats,
@@ -31,7 +32,6 @@ from lookout.ui.charts import (
     place_legend,
     zoom_time_only,
 )
-from lookout.ui.charts_interact import BAR_FILL, bar_hit, category_hit, restack_on_toggle
 
 
 def stacked_bar_chart(

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lookout.ui import theme
-from lookout.ui.charts import Chart, sparkline_chart
+from lookout.ui.charts import Chart, sparkline_chart, update_sparkline
 
 Better = Literal["higher", "lower", "neither"]
 SPARK_SIZE = (110, 34)
@@ -37,6 +37,7 @@ class KpiCard(QFrame):
         self.note.setWordWrap(True)
         self._spark_box = QHBoxLayout()
         self._spark: Chart | None = None
+        self._spark_role = ""
         text = QVBoxLayout()
         for label in (self.title, self.value, self.change, self.note):
             text.addWidget(label)
@@ -65,6 +66,10 @@ class KpiCard(QFrame):
 
     def show_sparkline(self, values: ArrayLike, color_role: str = "accent") -> None:
         """A sparkline of ``values`` in a palette colour (``"accent"``, ``"error"``...)."""
+        if self._spark is not None and self._spark_role == color_role:
+            update_sparkline(self._spark, values)  # a new chart would cost ~30 ms (issue 6)
+            return
+        self._spark_role = color_role
         if self._spark is not None:
             self._spark_box.removeWidget(self._spark)
             self._spark.deleteLater()

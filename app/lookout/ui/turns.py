@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QWidget
 
 Job = Iterator[None]
 
@@ -40,6 +41,9 @@ class TurnQueue(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(1)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        # Re-armed after each step: a repeating timer overdue after a long step fires again
+        # at once, running several steps in one turn, ahead of input and paint.
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._step)
         _queues.add(self)
 
@@ -67,7 +71,9 @@ class TurnQueue(QObject):
                 next(self._jobs[0])
             except StopIteration:
                 self._jobs.popleft()
-        if not self._jobs:
+        if self._jobs:
+            self._timer.start()
+        else:
             self._timer.stop()
 
 
@@ -75,6 +81,24 @@ def once(step: Callable[[], None]) -> Job:
     """A job of one step."""
     step()
     yield from ()
+
+
+def reveal(widgets: Sequence[QWidget]) -> Job:
+    """Stop the widgets painting now, then let one more of them paint per step.
+
+    For a view being shown: Qt paints all its widgets in one turn otherwise.
+    """
+    for widget in widgets:
+        widget.setUpdatesEnabled(False)
+    return _enable_one_per_step(list(widgets))
+
+
+def _enable_one_per_step(widgets: list[QWidget]) -> Job:
+    for widget in widgets:
+        # The view may have been hidden or deleted meanwhile; re-enabling is harmless either way.
+        if shiboken6.isValid(widget):
+            widget.setUpdatesEnabled(True)
+        yield
 
 
 def run_pending() -> None:
