@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QDateTime, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QDateTime, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +47,7 @@ from lookout.report.write import FORMATS, Format, Table, default_file_name
 from lookout.store.browse import CallFilter
 from lookout.ui import theme
 from lookout.ui.context import PRESET_RANGES, AppContext
+from lookout.ui.views.view_helpers import Worker
 
 CUSTOM = "Custom"
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "md": "Markdown", "json": "JSON", "csv": "CSV"}
@@ -67,32 +68,11 @@ def view_filters(view: QWidget | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return _one(shown.upstream), _one(shown.model)
 
 
-class _Job(QRunnable):
-    """Runs one function on a pool thread and hands its result, or the exception it raised, to ``finished``.
-
-    A pooled runnable rather than a QThread object: nothing thread-owning has to be
-    deleted from a callback that the thread itself triggered.
-    """
-
-    def __init__(self, work: Callable[[], Any], finished: Callable[[Any], None]) -> None:
-        super().__init__()
-        self._work = work
-        self._finished = finished
-
-    def run(self) -> None:
-        try:
-            result = self._work()
-        except Exception as exc:  # shown in the dialog; report errors carry no raw content
-            result = exc
-        self._finished(result)
-
-
 class ReportDialog(QDialog):
     """Choose what to report and where, then export it with a progress bar and a cancel button."""
 
     progressed = Signal(str, float)  # step, fraction of the whole export; emitted from workers
     exported = Signal(list)  # the paths written
-    _job_done = Signal(object, object)  # then-callback, result; emitted from a worker, run on the GUI thread
 
     def __init__(
         self,
@@ -114,8 +94,7 @@ class ReportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(self._on_format)
         self.bodies_box.toggled.connect(self._enable_inputs)
         self.progressed.connect(self._show_progress)
-        self._job_done.connect(self._on_job_done)
-        self._pool = QThreadPool(self)  # its destructor waits for a job still running
+        self._worker = Worker(self)  # one job at a time; its pool waits for a job still running
         self._enable_inputs()
 
     # -- the form --
@@ -336,14 +315,13 @@ class ReportDialog(QDialog):
             super().reject()
 
     def _start(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        self._pool.start(_Job(work, lambda result: self._job_done.emit(then, result)))
+        def done(result: Any) -> None:
+            if isinstance(result, Exception):
+                self._failed(result)
+            else:
+                then(result)
 
-    @Slot(object, object)
-    def _on_job_done(self, then: Callable[[Any], None], result: Any) -> None:
-        if isinstance(result, BaseException):
-            self._failed(result)
-        else:
-            then(result)
+        self._worker.start(work, done)
 
     def _step(self, low: float, high: float) -> Callable[[str, float], None]:
         """A progress callback mapping one step's 0..1 onto ``[low, high]`` of the bar.

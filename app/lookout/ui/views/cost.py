@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QScrollArea,
-    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,7 +39,7 @@ from lookout.ui.charts_kpi import KpiCard
 from lookout.ui.context import AppContext
 from lookout.ui.turns import TurnQueue, once
 from lookout.ui.views.base import View
-from lookout.ui.views.view_helpers import EmptyState, local_time, money, section_title
+from lookout.ui.views.view_helpers import EmptyState, content_or_empty, local_time, money, section_title
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0
@@ -113,12 +112,7 @@ class CostView(View):
         )
         # A part per event-loop turn: the chart alone takes ~100 ms to build (issue 6).
         self.turns = TurnQueue(self)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._content())
-        self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
         start, end = self.ctx.time_range.bounds()

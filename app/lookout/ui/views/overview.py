@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +31,7 @@ from lookout.ui.charts_kpi import Better, KpiCard
 from lookout.ui.context import AppContext
 from lookout.ui.turns import Job, TurnQueue, once
 from lookout.ui.views.base import View
-from lookout.ui.views.view_helpers import EmptyState, ago, section_title
+from lookout.ui.views.view_helpers import EmptyState, ago, content_or_empty, section_title
 
 TOP_GROUPS = 5
 # (KPI field, card title, unit, which way is good news)
@@ -100,12 +99,7 @@ class OverviewView(View):
         self.empty = EmptyState(
             "No calls yet — connect your app", "Connect your app →", "connect", ctx.navigate_requested.emit
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._content())
-        self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
         start, end = self.ctx.time_range.bounds()

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +47,7 @@ from lookout.ui.charts import (
 from lookout.ui.context import AppContext
 from lookout.ui.turns import Job, TurnQueue
 from lookout.ui.views.base import View
-from lookout.ui.views.view_helpers import EmptyState
+from lookout.ui.views.view_helpers import EmptyState, content_or_empty
 
 CLASS_TITLES = {
     "text": "Latency histogram — text",
@@ -124,12 +123,7 @@ class PerformanceView(View):
             "connect",
             ctx.navigate_requested.emit,
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._content())
-        self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
         start, end = self.ctx.time_range.bounds()

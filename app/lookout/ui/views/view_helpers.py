@@ -13,7 +13,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from lookout.core.clock import parse_iso
 from lookout.ui import theme
@@ -107,6 +115,17 @@ def padded(*widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return box
+
+
+def content_or_empty(view: QWidget, content: QWidget, empty: QWidget) -> QStackedWidget:
+    """Fill ``view`` with a stack of its content (page 0) and its empty state (page 1)."""
+    stack = QStackedWidget()
+    stack.addWidget(content)
+    stack.addWidget(empty)
+    layout = QVBoxLayout(view)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(stack)
+    return stack
 
 
 class _Relay(QObject):
