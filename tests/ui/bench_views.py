@@ -46,7 +46,7 @@ def prepare(data_dir: Path, calls: int) -> None:
     db.close()
 
 
-def measure_views(data_dir: Path) -> list[tuple[str, str, float, float, float]]:
+def measure_views(data_dir: Path, only: list[str] | None = None) -> list[tuple[str, str, float, float, float]]:
     """(view, range, worst wall ms, worst GUI CPU ms, ms until the view's data arrived)."""
     app = application()
     QSettings().clear()
@@ -60,8 +60,8 @@ def measure_views(data_dir: Path) -> list[tuple[str, str, float, float, float]]:
     for time_range in RANGES:
         ctx.set_time_range(TimeRange(time_range))
         for key in window.views:
-            if key in ("settings", "connect"):
-                continue  # no database reads of note
+            if key in ("settings", "connect") or (only and key not in only):
+                continue  # no database reads of note, or not asked for
             with beat.watching():
                 started = time.perf_counter()
                 window.show_view(key)
@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/lookout-bench-1m"))
+    parser.add_argument("--views", nargs="+", metavar="KEY", help="only these views, e.g. cost drift")
     args = parser.parse_args(argv)
     prepare(args.data_dir, args.calls)
-    rows = measure_views(args.data_dir)
+    rows = measure_views(args.data_dir, args.views)
     print(f"Per view on {args.calls:,} calls (load average {os.getloadavg()[0]:.1f}):")
     print(f"  {'view':<12} {'range':>5} {'block wall':>11} {'GUI CPU':>8} {'data in':>8}")
     for key, time_range, wall, cpu, ready in rows:
