@@ -21,7 +21,9 @@ def unfreeze_after() -> Iterator[None]:
 @pytest.mark.usefixtures("unfreeze_after")
 async def test_long_lived_objects_are_frozen_once_the_engine_listens(tmp_path: Path) -> None:
     gc.unfreeze()
-    config = Config(data_dir=tmp_path, proxy=ProxySettings(port=0), capture=CaptureSettings(store_bodies=False))
+    config = Config(
+        data_dir=tmp_path, proxy=ProxySettings(port=0), capture=CaptureSettings(store_bodies=False)
+    )
     async with running_engine(config):
         # The modules and the server are out of the collector's full passes.
         assert gc.get_freeze_count() > 10_000
