@@ -25,6 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 
 from lookout.core.config import Config
+from lookout.core.memory import freeze_long_lived_objects
 from lookout.store import rollup
 from lookout.store.db import database_path, open_writer
 from lookout.ui.app import application
@@ -46,7 +47,9 @@ def prepare(data_dir: Path, calls: int) -> None:
     db.close()
 
 
-def measure_views(data_dir: Path, only: list[str] | None = None) -> list[tuple[str, str, float, float, float]]:
+def measure_views(
+    data_dir: Path, only: list[str] | None = None
+) -> list[tuple[str, str, float, float, float]]:
     """(view, range, worst wall ms, worst GUI CPU ms, ms until the view's data arrived)."""
     app = application()
     QSettings().clear()
@@ -54,6 +57,7 @@ def measure_views(data_dir: Path, only: list[str] | None = None) -> list[tuple[s
     window = MainWindow(ctx)
     window.resize(1440, 900)
     window.show()
+    freeze_long_lived_objects()  # as run_app does
     pump(app, ctx, 1.0)
     beat = Heartbeat()
     results = []

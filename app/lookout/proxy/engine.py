@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from lookout.core.config import Config
+from lookout.core.memory import freeze_long_lived_objects
 from lookout.proxy.routing import Router
 from lookout.proxy.server import ProxyServer
 from lookout.recorder.link import RecorderLink
@@ -62,7 +62,7 @@ async def running_engine(config: Config) -> AsyncIterator[RunningEngine]:
             data_dir=str(config.data_dir.resolve()),
         )
         async with serving(proxy) as base_url:
-            _freeze_long_lived_objects()
+            freeze_long_lived_objects()
             yield RunningEngine(base_url=base_url)
     finally:
         flushed = await asyncio.to_thread(link.close, config.proxy.shutdown_grace_s)
@@ -108,18 +108,6 @@ async def serve_until_signalled(config: Config, on_ready: Callable[[str], None])
         await stop.wait()
         log.info("stopping: finishing in-flight calls and flushing records")
     return 0
-
-
-def _freeze_long_lived_objects() -> None:
-    """Keep the collector's full passes off the proxy's p99.
-
-    What is alive once the engine listens (modules, the server, the pool) lives
-    as long as the engine. A full collection walks every tracked object: ~50 k
-    here, 15-40 ms during which the event loop forwards nothing. Frozen, they
-    are skipped, and a full pass only walks what calls allocated since.
-    """
-    gc.collect()  # garbage from start-up is freed, not frozen
-    gc.freeze()
 
 
 def _base_url(runner: web.BaseRunner, host: str) -> str:

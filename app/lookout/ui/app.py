@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from lookout.core.config import Config
+from lookout.core.memory import freeze_long_lived_objects
 from lookout.ui import theme
 from lookout.ui.context import AppContext
 from lookout.ui.engine import EngineMonitor
@@ -51,6 +52,7 @@ def run_app(args: argparse.Namespace, config: Config) -> int:
     engine.start()
     window.poller.start()
     window.show()
+    freeze_long_lived_objects()
     signal.signal(signal.SIGINT, lambda _sig, _frame: window.quit_app())
     wake = QTimer()
     wake.timeout.connect(lambda: None)
