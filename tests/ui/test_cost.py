@@ -7,6 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from lookout.core.clock import iso_utc
+from lookout.core.models import CallRow
 from lookout.store.db import open_writer
 from lookout.store.writer import CallWriter
 from lookout.ui.context import AppContext, TimeRange
@@ -25,6 +26,7 @@ def _view(qtbot: QtBot, ctx: AppContext) -> CostView:
     view = CostView(ctx)
     qtbot.addWidget(view)
     view.resize(1280, 1100)
+    view.show()  # data is shown while the view is visible
     return view
 
 
@@ -67,7 +69,7 @@ def test_known_spend_unpriced_and_projection(
     assert view.unpriced.item(0, 2).text() == "llama3.2"
     usage = {view.usage.item(r, 0).text(): view.usage.item(r, 6).text() for r in range(view.usage.rowCount())}
     assert usage == {"gpt-4o-mini": "$7.00", "llama3.2": "unpriced"}
-    assert view.chart is not None
+    assert view.spend is not None
     save_png(view, "cost-known")
 
 
@@ -79,3 +81,44 @@ def test_empty_period_shows_empty_state(
     view.refresh()
     settle(ctx)
     assert view.stack.currentWidget() is view.empty
+
+
+def test_refresh_updates_bars_in_place_and_waits_while_hidden(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    def write(rows: list[CallRow]) -> None:
+        writer = CallWriter(open_writer(seeded_data_dir))
+        writer.write_calls(rows)
+        writer.db.close()
+
+    write([make_row(id=f"a{i}", started_at=iso_utc(NOW - (i + 0.5) * DAY), cost_usd=1.0) for i in range(3)])
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 7 * DAY, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    assert view.spend is not None
+    chart, (heights, bar) = view.spend.chart, view.spend.bars["gpt-4o-mini"]
+    assert heights.sum() == 3.0
+    # More spend, and a second model: the chart and the first model's bar item are kept.
+    write([
+        make_row(id="b", started_at=iso_utc(NOW - 0.5 * DAY), cost_usd=2.0),
+        make_row(id="c", started_at=iso_utc(NOW - 1.5 * DAY), model="gpt-4.1", cost_usd=4.0),
+    ])  # fmt: skip
+    view.refresh()
+    settle(ctx)
+    assert view.spend.chart is chart and view.spend.bars["gpt-4o-mini"][1] is bar
+    assert view.spend.bars["gpt-4o-mini"][0].sum() == 5.0
+    assert list(view.spend.bars) == ["gpt-4o-mini", "gpt-4.1"]  # largest spender at the bottom
+    assert [label.text for _, label in chart.getPlotItem().legend.items] == ["gpt-4o-mini", "gpt-4.1"]
+    assert view.spend_card.value.text() == "$9.00"
+    # Data that arrives while the view is hidden is shown when it is shown again.
+    view.hide()
+    write([make_row(id="d", started_at=iso_utc(NOW - 0.5 * DAY), cost_usd=10.0)])
+    view.refresh()
+    settle(ctx)
+    assert view.spend_card.value.text() == "$9.00"
+    view.show()
+    settle(ctx)
+    assert view.spend_card.value.text() == "$19.00"
+    assert view.spend.bars["gpt-4o-mini"][1] is bar

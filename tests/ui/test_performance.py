@@ -22,6 +22,7 @@ def _view(qtbot: QtBot, ctx: AppContext) -> PerformanceView:
     view = PerformanceView(ctx)
     qtbot.addWidget(view)
     view.resize(1400, 1100)
+    view.show()  # data is shown while the view is visible
     return view
 
 
@@ -96,3 +97,39 @@ def test_empty_period_shows_empty_state(
     view.refresh()
     settle(ctx)
     assert view.stack.currentWidget() is view.empty
+
+
+def test_refresh_adds_only_new_lines_and_keeps_hidden_models_hidden(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    writer = CallWriter(open_writer(seeded_data_dir))
+    rows = list(mixed_calls(2000, end=NOW, span_s=86_400, seed=4))
+    writer.write_calls([row for row in rows if row.model != "llama3.2"])
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    latency = view.charts["latency"]
+    before = dict(latency.curves)
+    assert "llama3.2 p50" not in before
+    latency.curves["gpt-4o-mini p50"].setVisible(False)  # what clicking its legend entry does
+    # A new model's calls arrive: its lines are added, every other line is the same item.
+    writer.write_calls([row for row in rows if row.model == "llama3.2"])
+    writer.db.close()
+    view.refresh()
+    settle(ctx)
+    assert view.charts["latency"] is latency
+    assert set(latency.curves) == set(before) | {"llama3.2 p50", "llama3.2 p95", "llama3.2 p99"}
+    assert all(latency.curves[name] is curve for name, curve in before.items())
+    legend = [label.text for _, label in latency.getPlotItem().legend.items]
+    assert legend.count("llama3.2") == 1 and legend.count("gpt-4o-mini") == 1
+    # The hidden model stays hidden in every chart, the new one is shown.
+    assert "gpt-4o-mini" in view.hidden
+    assert not latency.curves["gpt-4o-mini p95"].isVisible()
+    assert not view.charts["rate"].curves["gpt-4o-mini"].isVisible()
+    assert not view.histograms["text"].curves["gpt-4o-mini"].isVisible()
+    assert latency.curves["llama3.2 p50"].isVisible()
+    # A model keeps its colour in every chart.
+    colour = latency.curves["llama3.2 p50"].opts["pen"].color().name()
+    assert view.charts["rate"].curves["llama3.2"].opts["pen"].color().name() == colour

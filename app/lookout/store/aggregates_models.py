@@ -207,6 +207,13 @@ def spend_per_day(
         upstreams=upstreams,
         models=models,
     )
+    return spend_from_cells(cells, start, end, utc_offset_s=utc_offset_s, period_s=period_s)
+
+
+def spend_from_cells(
+    cells: Cells, start: float, end: float, *, utc_offset_s: float, period_s: float
+) -> DailySpend:
+    """:func:`spend_per_day` of cells already read (e.g. shared with :func:`usage_from_cells`)."""
     first = math.floor((start + utc_offset_s) / period_s) * period_s - utc_offset_s
     days = np.arange(first, end, period_s)
     day = np.clip(np.floor((cells.times - first) / period_s).astype(np.int64), 0, max(len(days) - 1, 0))
@@ -223,6 +230,11 @@ def spend_per_day(
 def usage_by_model(db: Database, start: float, end: float) -> list[ModelUsage]:
     """Calls, tokens in/out/cached, spend and unpriced calls per model, most calls first."""
     cells = load_cells(db, start, end, slot_s=slot_for(end - start), sums_only=(_WHOLE_RANGE_S, 0.0))
+    return usage_from_cells(cells)
+
+
+def usage_from_cells(cells: Cells) -> list[ModelUsage]:
+    """:func:`usage_by_model` of cells already read, whatever their slots."""
     keys, group = group_cells(cells, lambda key: (key[1], key[2]))
     sums = Sums(cells, group, len(keys))
     labels = model_labels(keys)
@@ -257,7 +269,7 @@ def unpriced_calls(db: Database, start: float, end: float, *, limit: int = 200) 
 
 def project_month_end(db: Database, now: float, *, utc_offset_s: float = 0.0) -> MonthProjection:
     """Spend this local month, and the month-end total if the last 7 days' daily rate holds."""
-    month_start, month_end = _month_bounds(now, utc_offset_s)
+    month_start, month_end = month_bounds(now, utc_offset_s)
     month = usage_by_model(db, month_start, now)
     recent = usage_by_model(db, now - PROJECTION_BASIS_S, now)
     spent = sum(u.cost_usd or 0.0 for u in month)
@@ -337,7 +349,8 @@ def _coarsen(hist: NDArray[np.int64], per_doubling: int) -> tuple[Floats, NDArra
     return edges[low : high + 1], coarse[:, low:high]
 
 
-def _month_bounds(now: float, utc_offset_s: float) -> tuple[float, float]:
+def month_bounds(now: float, utc_offset_s: float) -> tuple[float, float]:
+    """The local month containing ``now`` (UTC + ``utc_offset_s``) as epoch seconds ``[start, end)``."""
     local = np.datetime64(int(now + utc_offset_s), "s")
     month = local.astype("datetime64[M]")
     start = month.astype("datetime64[s]").astype(np.int64) - utc_offset_s

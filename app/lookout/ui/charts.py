@@ -68,6 +68,7 @@ __all__ = [
     "finish",
     "histogram_chart",
     "histogram_frame",
+    "log_ticks",
     "offscreen_app",
     "paint_sparkline",
     "render_png",
@@ -352,14 +353,14 @@ def _check_histogram(hist: Histogram) -> None:
 def _histogram_ticks(chart: Chart, histograms: Sequence[Histogram]) -> None:
     if histograms and chart.log_ticks_unit is not None:
         edges = np.concatenate([as_floats(hist.edges) for hist in histograms])
-        _log_ticks(chart.getPlotItem(), edges, chart.log_ticks_unit)
+        log_ticks(chart.getPlotItem(), edges, chart.log_ticks_unit)
 
 
 def _legend_needed(series: Sequence[Series]) -> bool:
     return len({item.legend for item in series}) > 1 or any(item.group is not None for item in series)
 
 
-def _log_ticks(plot: pg.PlotItem, values: NDArray[np.float64], unit: str) -> None:
+def log_ticks(plot: pg.PlotItem, values: NDArray[np.float64], unit: str) -> None:
     """Ticks at 1, 2 and 5 times powers of ten, labelled in the unit (pyqtgraph's crowd together)."""
     positive = values[np.isfinite(values) & (values > 0)]
     if len(positive) == 0:

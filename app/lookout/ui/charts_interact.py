@@ -1,4 +1,4 @@
-"""Chart interaction: hover tooltips, legend entries that toggle series, restacking, "Save as PNG…".
+"""Chart interaction: hover tooltips, legend entries that toggle series, "Save as PNG…".
 
 A :class:`HoverTip` asks a *hit function* what lies under the pointer; the
 builders in :mod:`lookout.ui.charts` and :mod:`lookout.ui.charts_bars` pair it
@@ -190,26 +190,11 @@ def link_group_visibility(legend: pg.LegendItem, entries: Sequence[tuple[str, pg
             leader.visibleChanged.connect(_follow(leader, item))
 
 
-def restack_on_toggle(bars: Bars, centres: NDArray[np.float64]) -> None:
-    """Stack the visible bars on each other, again whenever one is shown or hidden."""
-
-    def restack() -> None:
-        base = np.zeros(len(centres))
-        for _, heights, bar in bars:
-            if bar.isVisible():
-                bar.setOpts(y0=base.copy(), height=heights)
-                base += heights
-
-    for _, _, bar in bars:
-        bar.visibleChanged.connect(restack)
-    restack()
-
-
-def add_save_action(chart: pg.PlotWidget, name: str) -> None:
-    """Add "Save as PNG…" to the plot's right-click menu."""
+def add_save_action(chart: pg.PlotWidget, name: str | Callable[[], str]) -> None:
+    """Add "Save as PNG…" to the plot's right-click menu; ``name`` (or what it returns) suggests the file."""
     menu = chart.getPlotItem().getViewBox().menu
     action = menu.addAction("Save as PNG…")
-    action.triggered.connect(lambda: _ask_and_save(chart, name))
+    action.triggered.connect(lambda: _ask_and_save(chart, name if isinstance(name, str) else name()))
 
 
 def _ask_and_save(chart: pg.PlotWidget, name: str) -> None:

@@ -50,6 +50,7 @@ class Chart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self._transparent = transparent
         self._stylers: list[Styler] = []
         self.tip: HoverTip | None = None
+        self.title = ""  # shown above the plot; change it with retitle()
         self.curves: dict[str, pg.PlotDataItem] = {}  # lines (series, histograms) by name
         self.groups: dict[str, str] = {}  # line name -> legend entry
         self.fill_area = False  # time series: fill under the lines
@@ -91,6 +92,7 @@ def framed_chart(palette: theme.Palette | None, title: str, *, date_axis: bool) 
     """An empty chart with its grid, themed title and axes, and "Save as PNG…"."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
     chart = Chart(palette, axisItems=axes)
+    chart.title = title
     plot = chart.getPlotItem()
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.hideButtons()
@@ -99,8 +101,8 @@ def framed_chart(palette: theme.Palette | None, title: str, *, date_axis: bool) 
     plot.getAxis("left").setWidth(LEFT_AXIS_PX)
 
     def style_frame(p: theme.Palette) -> None:
-        if title:
-            plot.setTitle(title, color=p.foreground, size="10pt", justify="left")
+        if chart.title:
+            plot.setTitle(chart.title, color=p.foreground, size="10pt", justify="left")
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(p.grid))
@@ -108,8 +110,15 @@ def framed_chart(palette: theme.Palette | None, title: str, *, date_axis: bool) 
             axis.setLabel(axis.labelText, color=p.muted)
 
     chart.on_restyle(style_frame)
-    add_save_action(chart, title or "chart")
+    add_save_action(chart, lambda: chart.title or "chart")
     return chart
+
+
+def retitle(chart: Chart, title: str) -> None:
+    """Change the title of a :func:`framed_chart` (it keeps following the theme)."""
+    if title != chart.title:
+        chart.title = title
+        chart.getPlotItem().setTitle(title, color=chart.palette_.foreground, size="10pt", justify="left")
 
 
 def chart_legend(chart: Chart) -> pg.LegendItem:

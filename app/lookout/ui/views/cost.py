@@ -1,8 +1,10 @@
 """The Cost view: spend per day stacked by model, tokens in/out/cached per model, unpriced calls
 counted and listed (never shown as $0), and the projected month-end spend.
 
-Everything is read in one off-thread query (:func:`cost_data`) per refresh.
-Days are local days; ranges of two days or less are drawn per hour instead.
+Everything is read in one off-thread query (:func:`cost_data`, one pass over the range) per
+refresh, and shown a part per event-loop turn; the spend chart is built once and its bars
+updated in place (:class:`~lookout.ui.charts_bars.StackedBars`). Days are local days;
+ranges of two days or less are drawn per hour instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QScrollArea,
@@ -27,18 +30,16 @@ from lookout.store.aggregates_models import (
     ModelUsage,
     MonthProjection,
     UnpricedCall,
-    project_month_end,
-    spend_per_day,
     unpriced_calls,
-    usage_by_model,
 )
-from lookout.ui.charts import Chart
-from lookout.ui.charts_bars import stacked_bar_chart
+from lookout.store.cost_reads import cost_summary
+from lookout.ui.charts_bars import StackedBars
 from lookout.ui.charts_format import format_value
 from lookout.ui.charts_kpi import KpiCard
 from lookout.ui.context import AppContext
-from lookout.ui.turns import TurnQueue, once
+from lookout.ui.turns import Job, TurnQueue, once
 from lookout.ui.views.base import View
+from lookout.ui.views.view_data import ViewData
 from lookout.ui.views.view_helpers import EmptyState, content_or_empty, local_time, money, section_title
 
 HOUR_S = 3600.0
@@ -69,12 +70,13 @@ class CostData:
 def cost_data(db: Database, start: float, end: float, *, utc_offset_s: float) -> CostData:
     """What the Cost view shows for ``[start, end)``; the projection is for the month containing ``end``."""
     period = HOUR_S if end - start <= 2 * DAY_S else DAY_S
+    summary = cost_summary(db, start, end, utc_offset_s=utc_offset_s, period_s=period)
     return CostData(
-        spend=spend_per_day(db, start, end, utc_offset_s=utc_offset_s, period_s=period),
+        spend=summary.spend,
         period_s=period,
-        usage=usage_by_model(db, start, end),
+        usage=summary.usage,
         unpriced=unpriced_calls(db, start, end, limit=UNPRICED_LIMIT),
-        projection=project_month_end(db, end, utc_offset_s=utc_offset_s),
+        projection=summary.projection,
     )
 
 
@@ -98,7 +100,7 @@ class CostView(View):
         self.spend_card = KpiCard("Spend in period (priced calls)")
         self.unpriced_card = KpiCard("Unpriced calls")
         self.projection_card = KpiCard("Projected month-end spend")
-        self.chart: Chart | None = None
+        self.spend: StackedBars | None = None  # built with the first data, then updated in place
         self._chart_box = QVBoxLayout()
         self.usage = _table(USAGE_COLUMNS)
         self.unpriced = _table(UNPRICED_COLUMNS)
@@ -110,26 +112,39 @@ class CostView(View):
             "connect",
             ctx.navigate_requested.emit,
         )
-        # A part per event-loop turn: the chart alone takes ~100 ms to build (issue 6).
+        # A part per event-loop turn, so showing new data never blocks input for long (issue 6).
         self.turns = TurnQueue(self)
+        self.data: ViewData[CostData] = ViewData(self, self.turns, self._query, self._jobs)
         self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
+        self.data.request()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.data.shown()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.data.hidden()
+        super().hideEvent(event)
+
+    def _query(self) -> None:
         start, end = self.ctx.time_range.bounds()
         offset = local_utc_offset(end)
-        self.ctx.run("cost", lambda db: cost_data(db, start, end, utc_offset_s=offset), self.show_data)
+        self.ctx.run("cost", lambda db: cost_data(db, start, end, utc_offset_s=offset), self.data.deliver)
 
-    def show_data(self, data: CostData) -> None:
+    def _jobs(self, data: CostData) -> list[Job]:
         self.stack.setCurrentIndex(0 if data.usage else 1)
         if not data.usage:
-            self.turns.replace([])
-            return
-        self.turns.replace([
+            return []
+        return [
             once(lambda: self._show_cards(data)),
+            *([] if self.spend is not None else [once(self._build_chart)]),
             once(lambda: self._show_chart(data)),
+            self._label_chart(),
             once(lambda: self._show_usage(data.usage)),
             once(lambda: self._show_unpriced(data)),
-        ])  # fmt: skip
+        ]
 
     def _content(self) -> QWidget:
         page = QWidget()
@@ -169,17 +184,20 @@ class CostView(View):
             "over the last 7 days"
         )
 
+    def _build_chart(self) -> None:
+        self.spend = StackedBars(unit="$")
+        self.spend.chart.setMinimumHeight(300)
+        self._chart_box.addWidget(self.spend.chart)
+
     def _show_chart(self, data: CostData) -> None:
-        if self.chart is not None:
-            self._chart_box.removeWidget(self.chart)
-            self.chart.deleteLater()
+        assert self.spend is not None
         per = "hour" if data.period_s < DAY_S else "day"
         stacks = data.spend.by_model or {"no priced calls": data.spend.days * 0}
-        self.chart = stacked_bar_chart(
-            data.spend.days, stacks, title=f"Spend per {per} by model", unit="$", bar_width_s=data.period_s
-        )
-        self.chart.setMinimumHeight(300)
-        self._chart_box.addWidget(self.chart)
+        self.spend.show(data.spend.days, stacks, bar_width_s=data.period_s, title=f"Spend per {per} by model")
+
+    def _label_chart(self) -> Job:
+        assert self.spend is not None
+        yield from self.spend.label()
 
     def _show_usage(self, usage: list[ModelUsage]) -> None:
         rows = [

@@ -3,20 +3,22 @@ calls/min; and latency histograms in separate panels for text, embeddings and im
 whose scales differ by orders of magnitude.
 
 All time charts share a date axis, hover tooltips, zoom and pan on time, and a
-legend per chart; hiding a model in one legend hides it in every chart. Data
-comes from one off-thread query (:func:`performance_data`) per refresh; charts
-are updated in place while the set of models stays the same, so a refresh
-keeps the user's zoom. Charts are built and updated one per event-loop turn
-(a few lines per turn when they are many: :class:`~lookout.ui.turns.TurnQueue`),
-so a refresh never blocks input for long.
+legend; hiding a model in one legend hides it in every chart, and it stays hidden
+across refreshes. A model keeps its colour in every chart. Data comes from one
+off-thread query (:func:`performance_data`) per refresh. Chart frames are built
+once, one per event-loop turn; their lines are kept by name and updated in place
+(:class:`~lookout.ui.charts_pool.LinePool`), a few per turn, so a refresh keeps the
+user's zoom and never blocks input for long (issue 6).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -33,20 +35,12 @@ from lookout.store.aggregates_models import (
     Performance,
     performance_and_histograms,
 )
-from lookout.ui.charts import (
-    Chart,
-    Histogram,
-    Series,
-    fill_histograms,
-    fill_time_series,
-    histogram_frame,
-    time_series_frame,
-    update_histograms,
-    update_time_series,
-)
+from lookout.ui.charts import Chart, histogram_frame, time_series_frame
+from lookout.ui.charts_pool import Line, LinePool
 from lookout.ui.context import AppContext
-from lookout.ui.turns import Job, TurnQueue
+from lookout.ui.turns import Job, TurnQueue, once
 from lookout.ui.views.base import View
+from lookout.ui.views.view_data import ViewData
 from lookout.ui.views.view_helpers import EmptyState, content_or_empty
 
 CLASS_TITLES = {
@@ -95,10 +89,10 @@ def performance_data(db: Database, start: float, end: float) -> PerformanceData:
     return PerformanceData(*performance_and_histograms(db, start, end))
 
 
-def chart_series(models: list[ModelSeries], metrics: tuple[tuple[str, Metric, str], ...]) -> list[Series]:
+def chart_lines(models: list[ModelSeries], metrics: tuple[tuple[str, Metric, str], ...]) -> list[Line]:
     """One line per model and metric; lines of a model share its colour and legend entry."""
     return [
-        Series(f"{model.label} {suffix}".strip(), model.starts, metric(model), group=model.label, dash=dash)
+        Line(f"{model.label} {suffix}".strip(), model.label, model.starts, metric(model), dash)
         for model in models
         for suffix, metric, dash in metrics
     ]
@@ -113,7 +107,11 @@ class PerformanceView(View):
         super().__init__(ctx, parent)
         self.charts: dict[str, Chart] = {}
         self.histograms: dict[str, Chart] = {}
+        self._pools: dict[Chart, LinePool] = {}
+        self.hidden: set[str] = set()  # models the user hid in a legend
+        self._colours: dict[str, int] = {}  # model -> series colour, the same in every chart
         self.turns = TurnQueue(self)
+        self.data: ViewData[PerformanceData] = ViewData(self, self.turns, self._query, self._jobs)
         self.note = QLabel("")
         self._time_grid = QGridLayout()
         self._hist_row = QHBoxLayout()
@@ -126,24 +124,47 @@ class PerformanceView(View):
         self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
-        start, end = self.ctx.time_range.bounds()
-        self.ctx.run("performance", lambda db: performance_data(db, start, end), self.show_data)
+        self.data.request()
 
-    def show_data(self, data: PerformanceData) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.data.shown()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.data.hidden()
+        super().hideEvent(event)
+
+    def _query(self) -> None:
+        start, end = self.ctx.time_range.bounds()
+        self.ctx.run("performance", lambda db: performance_data(db, start, end), self.data.deliver)
+
+    def _jobs(self, data: PerformanceData) -> list[Job]:
         models = data.performance.models
         self.stack.setCurrentIndex(0 if models else 1)
         if not models:
-            self.turns.replace([])
-            return
+            return []
+        for model in models:
+            self._colours.setdefault(model.label, len(self._colours))
         minutes = data.performance.bucket_s / 60
         size = f"{minutes:.0f}-minute" if minutes < 60 else f"{minutes / 60:.0f}-hour"
         exactness = "≈ within 4.4% (hourly rollup)" if data.performance.approximate else "exact"
         self.note.setText(f"Per {size} bucket · percentiles {exactness} · drag to pan, wheel to zoom time")
-        jobs = [
-            self._time_chart(index, key, title, unit, chart_series(models, metrics))
-            for index, (key, title, unit, metrics) in enumerate(TIME_CHARTS)
+        classes = sorted(data.histograms, key=lambda hist: _class_order(hist.operation_class))
+        self._drop_panels({hist.operation_class for hist in classes})
+        # Every missing frame first: adding one re-lays the others out, which repaints those shown.
+        frames = [
+            *(
+                once(partial(self._time_frame, i))
+                for i, spec in enumerate(TIME_CHARTS)
+                if spec[0] not in self.charts
+            ),
+            *(once(partial(self._panel, c)) for c in classes if c.operation_class not in self.histograms),
         ]
-        self.turns.replace([*jobs, *self._histogram_jobs(data.histograms)])
+        lines = [
+            *((key, chart_lines(models, metrics)) for key, _, _, metrics in TIME_CHARTS),
+            *((hist.operation_class, _histogram_lines(hist)) for hist in classes),
+        ]
+        return [*frames, *(self._sync(key, wanted) for key, wanted in lines)]
 
     def _content(self) -> QWidget:
         page = QWidget()
@@ -158,70 +179,59 @@ class PerformanceView(View):
         scroll.setWidget(page)
         return scroll
 
-    def _time_chart(self, index: int, key: str, title: str, unit: str, series: list[Series]) -> Job:
-        """Update one time chart in place, or (re)fill it a few lines per step."""
-        chart = self.charts.get(key)
-        if chart is None:
-            chart = time_series_frame(title=title, unit=unit)
-            chart.setMinimumHeight(260)
-            self.charts[key] = chart
-            self._time_grid.addWidget(chart, index // 2, index % 2)
-            yield
-        elif update_time_series(chart, series):
-            return
-        yield from fill_time_series(chart, series)
-        self._link_legend(chart)
+    def _time_frame(self, index: int) -> None:
+        """Build one time chart's frame (~30 ms: a step of its own), painting only once synced."""
+        key, title, unit, _ = TIME_CHARTS[index]
+        chart = time_series_frame(title=title, unit=unit)
+        chart.setMinimumHeight(260)
+        chart.setUpdatesEnabled(False)
+        self.charts[key] = chart
+        self._pools[chart] = self._pool(chart, histogram=False)
+        self._time_grid.addWidget(chart, index // 2, index % 2)
 
-    def _histogram_jobs(self, classes: list[ClassHistogram]) -> list[Job]:
-        """Panels kept while their class has calls (a new panel would resize every chart)."""
-        wanted = {hist.operation_class for hist in classes}
+    def _panel(self, hist: ClassHistogram) -> None:
+        """Build one class's histogram panel, in its place in the row (text, embeddings, images, other)."""
+        chart = histogram_frame(title=CLASS_TITLES[hist.operation_class], unit="ms")
+        chart.setMinimumHeight(240)
+        chart.setUpdatesEnabled(False)
+        order = _class_order(hist.operation_class)
+        self._hist_row.insertWidget(sum(_class_order(name) < order for name in self.histograms), chart)
+        self.histograms[hist.operation_class] = chart
+        self._pools[chart] = self._pool(chart, histogram=True)
+
+    def _drop_panels(self, wanted: set[str]) -> None:
+        """Panels are kept while their class has calls (a new panel would resize every chart)."""
         for name in [name for name in self.histograms if name not in wanted]:
             chart = self.histograms.pop(name)
+            del self._pools[chart]
             self._hist_row.removeWidget(chart)
             chart.deleteLater()
-        ordered = sorted(classes, key=lambda hist: _class_order(hist.operation_class))
-        return [self._histogram(hist) for hist in ordered]
 
-    def _histogram(self, hist: ClassHistogram) -> Job:
-        """Update one class's histogram panel in place, or (re)fill it."""
-        panels = [Histogram(model.label, hist.edges, model.counts) for model in hist.models]
-        chart = self.histograms.get(hist.operation_class)
-        if chart is None:
-            chart = histogram_frame(title=CLASS_TITLES[hist.operation_class], unit="ms")
-            chart.setMinimumHeight(240)
-            order = _class_order(hist.operation_class)
-            self._hist_row.insertWidget(sum(_class_order(name) < order for name in self.histograms), chart)
-            self.histograms[hist.operation_class] = chart
-            yield
-        elif update_histograms(chart, panels):
-            return
-        yield from fill_histograms(chart, panels)
+    def _sync(self, key: str, lines: list[Line]) -> Job:
+        """Show ``lines`` in the chart of ``key`` (a time chart's key or an operation class)."""
+        chart = self.charts[key] if key in self.charts else self.histograms[key]
+        yield from self._pools[chart].sync(lines)
 
-    def _link_legend(self, chart: Chart) -> None:
-        """Hiding a model in this chart's legend hides it in the other charts too."""
-        for name, curve in chart.curves.items():
-            if _is_leader(chart, name):
-                curve.visibleChanged.connect(self._follow(chart, chart.groups[name]))
+    def _pool(self, chart: Chart, *, histogram: bool) -> LinePool:
+        return LinePool(
+            chart, colour_of=self._colours.__getitem__, on_toggle=self._toggle, hidden=self.hidden,
+            histogram=histogram,
+        )  # fmt: skip
 
-    def _follow(self, source: Chart, group: str) -> Callable[[], None]:
-        def follow() -> None:
-            visible = next(c for n, c in source.curves.items() if source.groups[n] == group).isVisible()
-            for chart in self.charts.values():
-                if chart is source:
-                    continue
-                for name, curve in chart.curves.items():
-                    if chart.groups[name] == group and curve.isVisible() != visible:
-                        curve.setVisible(visible)
+    def _toggle(self, model: str, visible: bool) -> None:
+        """A legend entry was clicked: show or hide the model in every chart, now and after refreshes."""
+        if visible:
+            self.hidden.discard(model)
+        else:
+            self.hidden.add(model)
+        for pool in self._pools.values():
+            pool.show_group(model, visible)
 
-        return follow
+
+def _histogram_lines(hist: ClassHistogram) -> list[Line]:
+    return [Line(model.label, model.label, hist.edges, model.counts) for model in hist.models]
 
 
 def _class_order(operation_class: str) -> int:
     """Where a class's histogram panel sits in the row: text, embeddings, images, other."""
     return list(CLASS_TITLES).index(operation_class)
-
-
-def _is_leader(chart: Chart, name: str) -> bool:
-    """Whether ``name`` is the first series of its group (the one its legend entry toggles)."""
-    group = chart.groups[name]
-    return next(n for n in chart.curves if chart.groups[n] == group) == name
