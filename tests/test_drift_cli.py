@@ -1,15 +1,22 @@
-"""`lookout drift` on a real database: the table, JSON, filters, and pinned baselines."""
+"""`lookout drift` on a real database: the table, JSON, filters, pinned baselines, and where the
+figures come from (the recorder's hourly snapshot, or computed now)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from lookout import drift_cli
 from lookout.cli import main
-from lookout.store.db import database_path, open_writer
+from lookout.core import clock
+from lookout.core.drift_config import DriftSettings
+from lookout.recorder.drifting import drift_run
+from lookout.store.db import database_path, open_reader, open_writer
 from tests.store.factories import bulk_insert, unit_calls
 
 DAY = 86_400.0
@@ -78,7 +85,9 @@ def test_a_short_current_window_and_a_filter_matching_nothing(
     code, out, _ = drift(capsys, data_dir, "--since", "1h", "--model", "gpt-4.1")
     assert code == 0 and "not enough data" in out  # ~16 calls in the last hour
     code, out, _ = drift(capsys, data_dir, "--upstream", "anthropic")
-    assert code == 0 and out.startswith("no calls in the current window for that model or upstream")
+    source, _, message = out.split("\n", 2)
+    assert code == 0 and source.startswith("computed now (") and "no recent recorder snapshot" in source
+    assert message.startswith("no calls in the current window for that model or upstream")
 
 
 def test_pin_compare_list_and_unpin_a_baseline(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
@@ -125,3 +134,94 @@ def test_bad_input_gets_a_clear_error(
 def test_no_database_yet_says_what_to_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = drift(capsys, tmp_path / "empty")
     assert code == 1 and "lookout serve" in err
+
+
+# --- the hourly snapshot or computed now ---------------------------------------------------
+
+HOUR = 3600.0
+# Runs `lookout drift` and reports on stderr whether scipy.stats was imported.
+SCIPY_PROBE = """
+import sys
+from lookout.cli import main
+code = main(sys.argv[1:])
+print("scipy.stats imported" if "scipy.stats" in sys.modules else "no scipy.stats", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def store_run(data_dir: Path, at: float, settings: DriftSettings | None = None) -> None:
+    """The recorder's hourly drift job, run to the end at ``at``."""
+    writer, reader = open_writer(data_dir), open_reader(data_dir)
+    try:
+        for _ in drift_run(writer, reader, settings or DriftSettings(), now=at):
+            pass
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_recent_snapshot_answers_without_importing_scipy(data_dir: Path) -> None:
+    store_run(data_dir, time.time())
+    config = data_dir.parent / "empty.toml"
+    config.write_text("")
+    command = [sys.executable, "-c", SCIPY_PROBE, "drift", "--data-dir", str(data_dir)]
+    command += ["--config", str(config)]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    assert shown.stderr.strip() == "no scipy.stats"
+    first, blank, unit = shown.stdout.split("\n")[:3]
+    assert first.startswith("as of ") and first.endswith("hourly snapshot — `--fresh` recomputes now")
+    assert blank == "" and unit == "openai · gpt-4.1 · chat"  # as busy as gpt-4o-mini: by name
+    assert "MAJOR: median +" in shown.stdout or "MODERATE: median +" in shown.stdout
+    fresh = subprocess.run([*command, "--fresh"], capture_output=True, text=True, timeout=60, check=True)
+    assert fresh.stderr.strip() == "scipy.stats imported" and fresh.stdout.startswith("computed now (")
+    assert "--fresh" in drift_cli.EPILOG
+
+
+def test_the_snapshot_prints_what_computing_now_prints(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = time.time()
+    monkeypatch.setattr(clock, "now", lambda: at)  # the same windows for both
+    sampled = "[drift]\nmax_samples = 1000\n"
+    store_run(data_dir, at, DriftSettings(max_samples=1000))
+    for args in ((), ("--model", "gpt-4.1"), ("--upstream", "openai", "--model", "gpt-4o-mini")):
+        _, stored, _ = drift(capsys, data_dir, *args, "--format", "json", config=sampled)
+        _, fresh, _ = drift(capsys, data_dir, *args, "--format", "json", "--fresh", config=sampled)
+        stored_units, fresh_units = json.loads(stored), json.loads(fresh)
+        assert {unit["source"] for unit in stored_units} == {"snapshot"}
+        assert {unit["source"] for unit in fresh_units} == {"computed"}
+        for unit in (*stored_units, *fresh_units):
+            del unit["source"]
+        assert stored_units == fresh_units and len(stored_units) == (1 if args else 2)
+    assert stored_units[0]["baseline"]["sampled"] and not stored_units[0]["current"]["sampled"]
+    assert stored_units[0]["computed_at"] == clock.iso_utc(at)
+
+    _, stored, _ = drift(capsys, data_dir, config=sampled)
+    _, fresh, _ = drift(capsys, data_dir, "--fresh", config=sampled)
+    assert stored.startswith("as of ") and fresh.startswith("computed now (")
+    assert stored.split("\n", 1)[1] == fresh.split("\n", 1)[1]
+    assert "1,400 calls, sampled" in stored
+
+
+def test_an_old_snapshot_or_other_windows_are_computed_now(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = time.time()
+    monkeypatch.setattr(clock, "now", lambda: at)
+    store_run(data_dir, at - 2 * HOUR)  # the recorder stopped two hours ago
+    _, out, _ = drift(capsys, data_dir, "--format", "json")
+    assert {unit["source"] for unit in json.loads(out)} == {"computed"}
+
+    store_run(data_dir, at - 0.5 * HOUR)
+    _, out, _ = drift(capsys, data_dir, "--format", "json")
+    stamps = {(unit["source"], unit["computed_at"]) for unit in json.loads(out)}
+    assert stamps == {("snapshot", clock.iso_utc(at - 0.5 * HOUR))}
+    for other in (("--since", "6h"), ("--baseline", "3d")):
+        _, out, _ = drift(capsys, data_dir, *other)
+        first = out.split("\n", 1)[0]
+        assert first.startswith("computed now (") and first.endswith(
+            "no recent recorder snapshot compares these windows"
+        )
+    drift(capsys, data_dir, "pin", "launch", "--from", "8d", "--to", "2d")
+    _, out, _ = drift(capsys, data_dir, "--baseline", "launch", "--format", "json")
+    assert {unit["source"] for unit in json.loads(out)} == {"computed"}

@@ -1,8 +1,14 @@
 """``lookout drift``: compare each model's recent traffic with a baseline, and pin baselines.
 
-``lookout drift`` computes on a read-only connection, from the calls, whatever
-the recorder's hourly snapshots say; ``pin`` and ``unpin`` write one row through
-a short-lived writer connection, like ``lookout purge``.
+``lookout drift`` answers from the recorder's latest hourly snapshot when that
+run is recent (at most ``[drift] interval`` and a few minutes old) and compared
+the windows asked for (the same baseline, a current window as long); ``--model``
+and ``--upstream`` then filter its rows. That takes no scipy import (1–2 s) and
+no reads of ``calls``. Otherwise, or with ``--fresh``, it computes now on a
+read-only connection, as the recorder does. Either way the results are snapshot
+rows, printed the same way, and the output says where they come from. ``pin``
+and ``unpin`` write one row through a short-lived writer connection, like
+``lookout purge``.
 """
 
 from __future__ import annotations
@@ -11,19 +17,24 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lookout.core.config import Config
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from lookout.analysis.drift_metrics import MetricDrift
-    from lookout.store.drift import Baseline
-    from lookout.store.drift_windows import UnitDrift, WindowRows
+    from lookout.core.drift_config import DriftSettings
+    from lookout.store.drift import Baseline, Snapshot
+    from lookout.store.drift_windows import Unit, Windows
 
 ACTIONS = ("show", "pin", "baselines", "unpin")
 EPILOG = """examples:
   lookout drift
   lookout drift --model gpt-4o-mini --since 6h
+  lookout drift --fresh              # recompute now instead of reading the hourly snapshot
   lookout drift --baseline 30d --format json | jq '.[].metrics[] | select(.severity == "major")'
   lookout drift pin before-prompt-v2 --from 2026-11-01 --to 2026-11-08 --note "old system prompt"
   lookout drift --baseline before-prompt-v2
@@ -45,6 +56,11 @@ def add_parser(command: Any) -> None:
         "--baseline", help="a duration before the current window (default 7d), or a pinned baseline's name"
     )
     parser.add_argument("--since", help="the current window, e.g. 6h (default 24h)")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="compute now from the calls, even when the recorder's hourly snapshot compares these windows",
+    )
     parser.add_argument(
         "--from", dest="start", metavar="WHEN", help="pin: start, e.g. 2026-11-01 or 14d (ago)"
     )
@@ -69,18 +85,70 @@ def run_drift(args: argparse.Namespace, config: Config) -> int:
     return _show(args, config)
 
 
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One window of a unit: its calls, and how many of them were read."""
+
+    calls: int
+    rows: int
+
+    @property
+    def sampled(self) -> bool:
+        return self.rows < self.calls
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    """One unit's comparison as printed: its windows and every metric's drift."""
+
+    unit: Unit
+    windows: Windows
+    baseline: Side
+    current: Side
+    metrics: tuple[MetricDrift, ...]
+
+
 def _show(args: argparse.Namespace, config: Config) -> int:
-    from lookout.analysis.drift import Thresholds
-    from lookout.core.clock import now, parse_duration
+    from lookout.core.clock import iso_utc, now, parse_duration
     from lookout.store.db import open_reader
-    from lookout.store.drift import resolve_windows
-    from lookout.store.drift_windows import iter_unit_drift
+    from lookout.store.drift import RUN_SLACK_S, matching_run, resolve_windows
 
     settings = config.drift
     current_s = parse_duration(args.since) if args.since else settings.current_s
+    at = now()
     db = open_reader(config.data_dir)
-    windows = resolve_windows(db, now=now(), current_s=current_s, baseline=args.baseline or settings.baseline)
-    units = iter_unit_drift(
+    windows = resolve_windows(db, now=at, current_s=current_s, baseline=args.baseline or settings.baseline)
+    max_age = settings.interval_s + RUN_SLACK_S
+    stored = None if args.fresh else matching_run(db, windows, now=at, max_age_s=max_age)
+    if stored is None:
+        source, computed_at = "computed", iso_utc(at)
+        rows = _computed(db, windows, settings, args, computed_at)
+    else:  # the run covered every unit: the filters pick from it
+        source, computed_at = "snapshot", stored[0].computed_at
+        rows = [row for row in stored if args.model in (None, row.model)]
+        rows = [row for row in rows if args.only_upstream in (None, row.upstream)]
+    results = _units(rows)
+    if args.format == "json":
+        print(json.dumps([_unit_json(result, source, computed_at) for result in results], indent=2))
+        return 0
+    print(_source_line(source, computed_at, fresh=args.fresh), end="\n\n")
+    if not results:
+        scope = " for that model or upstream" if args.model or args.only_upstream else ""
+        print(f"no calls in the current window{scope}: nothing to compare. Try a longer --since.")
+    else:
+        print("\n\n".join(_unit_table(result) for result in results))
+    return 0
+
+
+def _computed(
+    db: Database, windows: Windows, settings: DriftSettings, args: argparse.Namespace, computed_at: str
+) -> list[Snapshot]:
+    """Drift computed now, as snapshot rows (this imports scipy)."""
+    from lookout.analysis.drift import Thresholds
+    from lookout.store.drift import as_snapshots
+    from lookout.store.drift_windows import iter_unit_drift
+
+    drifts = iter_unit_drift(
         db,
         windows,
         Thresholds.of(settings),
@@ -88,15 +156,40 @@ def _show(args: argparse.Namespace, config: Config) -> int:
         upstream=args.only_upstream,
         model=args.model,
     )
-    results = list(units)
-    if args.format == "json":
-        print(json.dumps([_unit_json(result) for result in results], indent=2))
-    elif not results:
-        scope = " for that model or upstream" if args.model or args.only_upstream else ""
-        print(f"no calls in the current window{scope}: nothing to compare. Try a longer --since.")
-    else:
-        print("\n\n".join(_unit_table(result) for result in results))
-    return 0
+    return as_snapshots(computed_at, drifts)
+
+
+def _units(rows: list[Snapshot]) -> list[UnitResult]:
+    """Rows grouped by unit, busiest unit (in the current window) first."""
+    groups: dict[tuple[str, str | None, str | None], list[Snapshot]] = {}
+    for row in rows:
+        groups.setdefault((row.upstream, row.model, row.operation), []).append(row)
+    results = [_unit_result(group) for group in groups.values()]
+    return sorted(results, key=lambda result: (-result.current.calls, result.unit.label))
+
+
+def _unit_result(rows: list[Snapshot]) -> UnitResult:
+    from lookout.store.drift import metric_drift
+    from lookout.store.drift_windows import Unit, Windows
+
+    first = rows[0]
+    windows = Windows(
+        first.baseline_name, first.baseline_from, first.baseline_to, first.current_from, first.current_to
+    )
+    # The error rate covers every call read, so its counts are how many were read (sampled or not).
+    errors = next((row for row in rows if row.metric == "error_rate"), None)
+    baseline = Side(first.baseline_calls, errors.baseline_n if errors else first.baseline_calls)
+    current = Side(first.current_calls, errors.current_n if errors else first.current_calls)
+    unit = Unit(first.upstream, first.model, first.operation)
+    return UnitResult(unit, windows, baseline, current, tuple(metric_drift(row) for row in rows))
+
+
+def _source_line(source: str, computed_at: str, *, fresh: bool) -> str:
+    clock = f"{computed_at[11:16]} UTC"
+    if source == "snapshot":
+        return f"as of {clock}, from the recorder's hourly snapshot — `--fresh` recomputes now"
+    why = "" if fresh else ": no recent recorder snapshot compares these windows"
+    return f"computed now ({clock}) from the calls{why}"
 
 
 def _pin(args: argparse.Namespace, config: Config) -> int:
@@ -173,7 +266,7 @@ def _when(text: str, at: float) -> float:
 # --- table ------------------------------------------------------------------------------
 
 
-def _unit_table(result: UnitDrift) -> str:
+def _unit_table(result: UnitResult) -> str:
     windows = result.windows
     baseline = _window(windows.baseline_from, windows.baseline_to, result.baseline)
     current = _window(windows.current_from, windows.current_to, result.current)
@@ -231,7 +324,7 @@ def _number(value: float | None, unit: str) -> str:
     return f"{text} {unit}" if unit in ("ms", "tok/s") else text
 
 
-def _window(start: str, end: str, rows: WindowRows) -> str:
+def _window(start: str, end: str, rows: Side) -> str:
     sampled = f", sampled {rows.rows:,}" if rows.sampled else ""
     return f"{_minute(start)} → {_minute(end)} UTC, {rows.calls:,} calls{sampled}"
 
@@ -256,7 +349,7 @@ def _day(iso: str) -> str:
 # --- JSON -------------------------------------------------------------------------------
 
 
-def _unit_json(result: UnitDrift) -> dict[str, Any]:
+def _unit_json(result: UnitResult, source: str, computed_at: str) -> dict[str, Any]:
     windows = result.windows
     return {
         "upstream": result.unit.upstream,
@@ -276,6 +369,8 @@ def _unit_json(result: UnitDrift) -> dict[str, Any]:
             "sampled": result.current.sampled,
         },
         "metrics": [_metric_json(metric) for metric in result.metrics],
+        "source": source,  # "snapshot": the recorder's hourly run; "computed": now
+        "computed_at": computed_at,
     }
 
 

@@ -12,19 +12,21 @@ from lookout.analysis.drift import Thresholds
 from lookout.core.clock import iso_utc
 from lookout.store.db import database_path
 from lookout.store.drift import (
+    as_snapshots,
     get_baseline,
     last_computed_at,
     latest_snapshots,
     list_baselines,
+    matching_run,
+    metric_drift,
     pin_baseline,
     resolve_windows,
     snapshot_history,
     snapshot_rows,
     unpin_baseline,
-    window_values,
     write_snapshots,
 )
-from lookout.store.drift_windows import Unit, Windows, active_units, unit_drift, window_rows
+from lookout.store.drift_windows import Unit, Windows, active_units, unit_drift, window_rows, window_values
 from tests.store.factories import NOW, bulk_insert, make_row, unit_calls
 
 DAY = 86_400.0
@@ -34,6 +36,8 @@ NEW_SNAPSHOT = "claude-sonnet-4-5-20260301"
 WINDOWS = Windows("7d", iso_utc(NOW - 8 * DAY), iso_utc(NOW - DAY), iso_utc(NOW - DAY), iso_utc(NOW))
 WINDOWS_CURRENT = (WINDOWS.current_from, WINDOWS.current_to)
 WINDOWS_BASELINE = (WINDOWS.baseline_from, WINDOWS.baseline_to)
+NOW_ISO = iso_utc(NOW)
+HOUR = 3600.0
 
 
 def unit_fields(unit: Unit) -> dict[str, Any]:
@@ -88,6 +92,24 @@ def test_null_model_and_operation_are_a_unit_of_their_own(
     assert window_rows(reader_db, unknown, WINDOWS.current_from, WINDOWS.current_to, max_rows=99).calls == 40
     assert active_units(reader_db, WINDOWS, model="gpt-4o-mini") == [(MINI, 60)]
     assert active_units(reader_db, WINDOWS, upstream="anthropic") == []
+
+
+def test_both_ways_of_finding_the_active_units_agree(
+    writer_db: Database, reader_db: Database, data_dir: Path
+) -> None:
+    fill(data_dir, MINI, baseline=2000, current=30)
+    fill(data_dir, SONNET, baseline=2000, current=20, seed=2)
+    hour = Windows("7d", WINDOWS.baseline_from, WINDOWS.baseline_to, iso_utc(NOW - 3 * 3600), iso_utc(NOW))
+    week = Windows("7d", WINDOWS.baseline_from, WINDOWS.baseline_to, iso_utc(NOW - 7 * DAY), iso_utc(NOW))
+    # Three hours hold ~6 of the 4050 calls (walked by time); seven days ~3500 (the unit index is scanned).
+    for windows in (hour, week):
+        counts = [
+            (unit, window_rows(reader_db, unit, windows.current_from, NOW_ISO, max_rows=9999).calls)
+            for unit in (MINI, SONNET)
+        ]
+        assert active_units(reader_db, windows) == [(unit, calls) for unit, calls in counts if calls]
+    assert sum(calls for _, calls in active_units(reader_db, hour)) < 10
+    assert sum(calls for _, calls in active_units(reader_db, week)) > 3000
 
 
 def test_windows_default_to_the_week_before_the_current_day(reader_db: Database) -> None:
@@ -176,6 +198,56 @@ def test_snapshots_are_written_and_read_back_latest_and_over_time(
     )
 
 
+def test_a_stored_row_reads_back_as_the_comparison_it_was_made_from(
+    reader_db: Database, data_dir: Path
+) -> None:
+    fill(data_dir, MINI, baseline=1400, current=400, slower=1.5)
+    fill(data_dir, SONNET, baseline=1400, current=400, seed=2, swap_to=NEW_SNAPSHOT, swap_share=0.15)
+    fill(data_dir, Unit("ollama", "llama3.2", "chat"), baseline=10, current=40, seed=3)
+    drifts = [unit_drift(reader_db, u, WINDOWS, Thresholds(), max_rows=1000) for u in (MINI, SONNET)]
+    drifts.append(
+        unit_drift(reader_db, Unit("ollama", "llama3.2", "chat"), WINDOWS, Thresholds(), max_rows=1000)
+    )
+    rows = as_snapshots(NOW_ISO, drifts)
+    assert [metric_drift(row) for row in rows] == [metric for drift in drifts for metric in drift.metrics]
+    kinds = {(row.kind, row.severity) for row in rows}
+    assert {
+        ("numeric", "major"),
+        ("categorical", "major"),
+        ("rate", "none"),
+        ("numeric", "insufficient"),
+    } <= kinds
+    swap = next(row for row in rows if row.model == "claude-sonnet-4-5" and row.metric == "response_model")
+    assert swap.swapped and not any(row.swapped for row in rows if row is not swap)
+
+
+def test_a_run_matches_when_recent_and_over_the_same_windows(
+    writer_db: Database, reader_db: Database, data_dir: Path
+) -> None:
+    fill(data_dir, MINI, baseline=200, current=100)
+    assert matching_run(reader_db, WINDOWS, now=NOW, max_age_s=HOUR) is None  # nothing stored yet
+    drift = unit_drift(reader_db, MINI, WINDOWS, Thresholds(), max_rows=1000)
+    write_snapshots(writer_db, snapshot_rows(NOW_ISO, [drift]))
+
+    def later(seconds: float, baseline: str = "7d", current_s: float = DAY) -> list[Any] | None:
+        at = NOW + seconds
+        windows = resolve_windows(reader_db, now=at, current_s=current_s, baseline=baseline)
+        return matching_run(reader_db, windows, now=at, max_age_s=HOUR)
+
+    assert later(0) == latest_snapshots(reader_db) and later(HOUR) is not None  # the windows roll on
+    assert later(HOUR + 1) is None and later(-1) is None  # too old; from the future
+    assert later(60, current_s=6 * HOUR) is None and later(60, baseline="30d") is None
+
+    pin_baseline(writer_db, "launch", WINDOWS.baseline_from, WINDOWS.baseline_to, created_at=NOW_ISO)
+    assert later(60, baseline="launch") is None  # another baseline's name, though the same dates
+    pinned = resolve_windows(reader_db, now=NOW, current_s=DAY, baseline="launch")
+    pinned_drift = unit_drift(reader_db, MINI, pinned, Thresholds(), max_rows=1000)
+    write_snapshots(writer_db, snapshot_rows(iso_utc(NOW + 1), [pinned_drift]))
+    assert later(HOUR, baseline="launch") is not None  # pinned dates do not roll
+    pin_baseline(writer_db, "launch", WINDOWS.baseline_from, iso_utc(NOW - 2 * DAY), created_at=NOW_ISO)
+    assert later(60, baseline="launch") is None  # re-pinned to other dates
+
+
 def test_old_snapshots_go_in_the_same_write(writer_db: Database, reader_db: Database, data_dir: Path) -> None:
     fill(data_dir, MINI, baseline=100, current=100)
     drift = unit_drift(reader_db, MINI, WINDOWS, Thresholds(), max_rows=1000)
@@ -194,12 +266,10 @@ def test_window_values_are_a_numeric_metrics_values(
 ) -> None:
     fill(data_dir, MINI, baseline=300, current=50)
     bulk_insert(str(database_path(data_dir)), iter([make_row(id="failed", outcome="error", latency_ms=5.0)]))
-    values = window_values(reader_db, "openai", "gpt-4o-mini", "chat", "latency_ms", *WINDOWS_CURRENT)
+    values = window_values(reader_db, MINI, "latency_ms", *WINDOWS_CURRENT)
     assert (len(values.values), values.calls, values.sampled) == (50, 51, False)  # the failure is not timed
     assert values.values.min() > 5.0
-    sampled = window_values(
-        reader_db, "openai", "gpt-4o-mini", "chat", "output_tokens", *WINDOWS_BASELINE, max_values=100
-    )
+    sampled = window_values(reader_db, MINI, "output_tokens", *WINDOWS_BASELINE, max_values=100)
     assert sampled.sampled and sampled.calls == 300 and 50 < len(sampled.values) < 150
     with pytest.raises(ValueError, match="not a numeric drift metric"):
-        window_values(reader_db, "openai", "gpt-4o-mini", "chat", "error_rate", *WINDOWS_CURRENT)
+        window_values(reader_db, MINI, "error_rate", *WINDOWS_CURRENT)

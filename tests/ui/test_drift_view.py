@@ -141,6 +141,16 @@ def test_stored_snapshots_feed_the_table_the_distributions_and_the_score_over_ti
     assert "gpt-4o-mini" in view.pane.title.text() and "latency" in view.pane.title.text()
     save_png(view, "drift")
 
+    computing: list[tuple[str, TimeRange]] = []
+    view.computing.connect(lambda *args: computing.append(args))
+    view.reload()  # the stored run still matches: read again, nothing computed
+    settle(ctx)
+    assert computing == [] and view.data.stored
+
+    _select(view, ctx, settle, "gemini-2.5-flash", "latency_ms")  # the charts are refilled, not rebuilt
+    assert _chart(view, "distribution") is distribution and _chart(view, "history") is history
+    assert "gemini-2.5-flash" in view.pane.title.text() and len(history.curves["PSI vs 7d"].xData) == 4
+
     _select(view, ctx, settle, "claude-sonnet-4-5", "response_model")
     bars = _chart(view, "distribution")
     ticks = bars.getPlotItem().getAxis("bottom")._tickLevels[0]
@@ -159,11 +169,50 @@ def test_stored_snapshots_feed_the_table_the_distributions_and_the_score_over_ti
     assert _row(view, "gpt-4o-mini", "latency_ms").current_calls == 75
 
 
+def test_refreshes_make_one_query_and_none_while_the_same_one_is_under_way(
+    qtbot: QtBot, make_ctx: MakeCtx, seeded_data_dir: Path, settle: Settle
+) -> None:
+    _fill(seeded_data_dir)
+    ctx = make_ctx(seeded_data_dir)
+    view = _view(qtbot, ctx, settle)
+    computing: list[tuple[str, TimeRange]] = []
+    view.computing.connect(lambda *args: computing.append(args))
+    for _ in range(3):
+        view.reload()  # in one turn: one query
+    settle(ctx)
+    assert computing == [("7d", ctx.time_range)]  # no stored run: computed, and said so first
+
+    view.reload()
+    settle(ctx)
+    view.windows_note.setText("")
+    view._query()
+    view._query()  # the first one's result is on its way
+    view.computing.emit("7d", ctx.time_range)  # what the worker emits before computing
+    assert view.windows_note.text().startswith("Computing drift for this range now")
+    settle(ctx)
+    assert len(computing) == 4 and view.windows_note.text().endswith("computed just now")
+
+
+def test_a_hidden_view_draws_the_selected_rows_charts_when_shown_again(
+    qtbot: QtBot, make_ctx: MakeCtx, seeded_data_dir: Path, settle: Settle
+) -> None:
+    _fill(seeded_data_dir)
+    _store_runs(seeded_data_dir, (1, 0))
+    ctx = make_ctx(seeded_data_dir)
+    view = _view(qtbot, ctx, settle)
+    shown = view.pane.distribution.shown
+    view.table.selectRow(view.model.rows.index(_row(view, "gpt-4o-mini", "output_tokens")))
+    view.hide()  # the user moved on before the row's values came in
+    settle(ctx)
+    assert view.pane.distribution.shown is shown and not view.pane.turns.busy
+    view.show()
+    settle(ctx)
+    assert "output tokens" in _chart(view, "distribution").title and _chart(view, "history").isVisible()
+
+
 def _chart(view: DriftView, slot: str) -> Chart:
-    layout = view.pane.distribution_slot if slot == "distribution" else view.pane.history_slot
-    item = layout.itemAt(0)
-    widget = item.widget() if item is not None else None
-    assert isinstance(widget, Chart), f"no chart in the {slot} slot"
+    widget = (view.pane.distribution if slot == "distribution" else view.pane.history).shown
+    assert isinstance(widget, Chart) and widget.isVisible(), f"no chart in the {slot} slot"
     return widget
 
 

@@ -25,7 +25,9 @@ Alongside every test: PSI and KL divergence over the same bins (deciles of the
 baseline for numbers, the categories otherwise). The test decides *whether*
 there is drift; PSI grades *how much* (0.1 moderate, 0.25 major).
 
-Pure functions over numpy arrays, no IO.
+Pure functions over numpy arrays, no IO. scipy is imported by the functions that
+test, not by the module: importing ``scipy.stats`` takes 1–2 s, which reading
+stored results (``lookout drift`` from snapshots, the app's drift table) never needs.
 """
 
 from __future__ import annotations
@@ -35,8 +37,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
-from scipy.spatial.distance import jensenshannon
 
 from lookout.core.drift_config import DriftSettings
 
@@ -113,6 +113,8 @@ NO_TEST = TestResult("none", None, None, False)
 
 def numeric_test(baseline: FloatArray, current: FloatArray, thresholds: Thresholds) -> TestResult:
     """Test two samples of numbers (both non-empty, finite)."""
+    from scipy import stats
+
     values = np.unique(np.concatenate([baseline, current]))
     if len(values) <= MAX_DISCRETE_VALUES:
         base_counts, cur_counts = _value_counts(baseline, current, values)
@@ -129,6 +131,9 @@ def categorical_test(
     baseline_counts: npt.NDArray[np.int64], current_counts: npt.NDArray[np.int64], thresholds: Thresholds
 ) -> TestResult:
     """Test two count vectors over the same categories (both with a positive total)."""
+    from scipy import stats
+    from scipy.spatial.distance import jensenshannon
+
     present = (baseline_counts + current_counts) > 0
     base, cur = baseline_counts[present], current_counts[present]
     if min(int(base.sum()), int(cur.sum())) > thresholds.small_sample:
@@ -146,6 +151,8 @@ def categorical_test(
 
 def two_proportion_z(hits_a: int, n_a: int, hits_b: int, n_b: int) -> tuple[float, float]:
     """The pooled two-proportion z statistic (b minus a) and its two-sided p-value."""
+    from scipy import stats
+
     pooled = (hits_a + hits_b) / (n_a + n_b)
     spread = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
     if spread == 0:  # every call a hit, or none, on both sides
@@ -164,6 +171,8 @@ def numeric_divergence(baseline: FloatArray, current: FloatArray, bins: int) -> 
 
 def divergence(baseline_counts: npt.NDArray[np.int64], current_counts: npt.NDArray[np.int64]) -> Divergence:
     """PSI and KL(baseline ‖ current) of two count vectors over the same bins."""
+    from scipy import special
+
     base = _shares(baseline_counts)
     cur = _shares(current_counts)
     psi = float(np.sum((cur - base) * np.log(cur / base)))

@@ -31,7 +31,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from lookout.analysis.drift import (
     NO_TEST,
@@ -149,6 +148,8 @@ def compare_unit(baseline: Columns, current: Columns, thresholds: Thresholds) ->
 
 def adjusted(drifts: tuple[MetricDrift, ...], thresholds: Thresholds) -> tuple[MetricDrift, ...]:
     """``drifts`` with their p-value tests decided on Benjamini–Hochberg adjusted p-values."""
+    from scipy import stats  # not at the top: see lookout.analysis.drift
+
     tested = [index for index, drift in enumerate(drifts) if drift.result.p_value is not None]
     if not tested:
         return drifts

@@ -5,12 +5,17 @@ read-only :class:`~sqlite_utils.Database` from
 :func:`~lookout.store.db.open_reader` and storage timestamps:
 
 * :func:`latest_snapshots`: the most recent drift run's rows (one per unit and metric);
+* :func:`matching_run`: that run, if it is recent and compared the windows asked
+  for, so a caller can show it instead of computing (no scipy import, no reads of
+  ``calls``);
 * :func:`snapshots_in_range`: per unit and metric, the latest row computed in a range (reports);
 * :func:`snapshot_history`: one metric of one unit over time, oldest first, for
   the drift-over-time chart (``psi`` is a score comparable across metrics);
-* :func:`window_values`: a numeric metric's values in a window, for the
-  distribution overlay (sampled past ``max_values``, and it says so);
 * :func:`list_baselines`, :func:`get_baseline`, :func:`resolve_windows`.
+
+Results computed now take the stored rows' shape with :func:`as_snapshots`, and a
+stored row reads back as the :class:`~lookout.analysis.drift_metrics.MetricDrift`
+it was made from with :func:`metric_drift`, so callers print either the same way.
 
 Writes (:func:`write_snapshots`, :func:`pin_baseline`, :func:`unpin_baseline`)
 take the writer connection: the recorder's, or a short-lived one opened by the
@@ -23,18 +28,20 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
 from sqlite_utils import Database
 
-from lookout.analysis.drift_metrics import METRICS_BY_NAME, MetricDrift, numeric_values
-from lookout.core.clock import iso_utc, parse_duration
-from lookout.store.drift_windows import Unit, UnitDrift, Windows, window_rows
+from lookout.analysis.drift import Divergence, Severity, TestName, TestResult
+from lookout.analysis.drift_metrics import METRICS_BY_NAME, Kind, MetricDrift, Summary
+from lookout.core.clock import iso_utc, parse_duration, parse_iso
+from lookout.store.drift_windows import UnitDrift, Windows
 
 DEFAULT_BASELINE = "7d"
 _NAME = re.compile(r"^[A-Za-z][\w.-]{0,63}$")
 _UNIT_WHERE = "upstream = ? AND model IS ? AND operation IS ?"
+# A run is stored when it finishes, a little after the interval it is due at.
+RUN_SLACK_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +101,10 @@ class Snapshot:
     current_calls: int
     sampled: bool
 
-
-@dataclass(frozen=True, slots=True)
-class WindowValues:
-    """A numeric metric's values in a window; ``sampled`` when ``calls`` held more than were read."""
-
-    values: np.ndarray[Any, np.dtype[np.float64]]
-    calls: int
-    sampled: bool
+    @property
+    def swapped(self) -> bool:
+        """A model swap: response models new in the current window, and the mix drifted."""
+        return bool(self.detail.get("new")) and self.severity in ("moderate", "major")
 
 
 # --- windows and baselines -----------------------------------------------------------
@@ -179,6 +182,38 @@ def snapshot_rows(computed_at: str, drifts: Iterable[UnitDrift]) -> list[dict[st
     return [_snapshot_row(computed_at, drift, metric) for drift in drifts for metric in drift.metrics]
 
 
+def as_snapshots(computed_at: str, drifts: Iterable[UnitDrift]) -> list[Snapshot]:
+    """Results computed now, as the rows a run would store (``id`` 0: not stored)."""
+    return [_snapshot_of(row) for row in snapshot_rows(computed_at, drifts)]
+
+
+def metric_drift(row: Snapshot) -> MetricDrift:
+    """The comparison a stored row was made from (everything but the values themselves)."""
+    drifted = row.severity in ("moderate", "major")
+    result = TestResult(cast(TestName, row.test), row.statistic, row.p_value, drifted, row.p_adjusted)
+    spread = None if row.psi is None else Divergence(row.psi, row.kl if row.kl is not None else 0.0)
+    shares = row.detail
+    baseline = Summary(
+        row.baseline_n, row.baseline_value, row.baseline_median, row.baseline_p95, shares.get("baseline", {})
+    )
+    current = Summary(
+        row.current_n, row.current_value, row.current_median, row.current_p95, shares.get("current", {})
+    )
+    return MetricDrift(
+        metric=row.metric,
+        kind=cast(Kind, row.kind),
+        result=result,
+        divergence=spread,
+        severity=cast(Severity, row.severity),
+        baseline=baseline,
+        current=current,
+        change=row.change,
+        verdict=row.verdict,
+        label=row.label,
+        new_values=tuple(row.detail.get("new", ())),
+    )
+
+
 def write_snapshots(db: Database, rows: list[dict[str, Any]], *, keep_since: str | None = None) -> None:
     """Insert snapshot rows, and drop those computed before ``keep_since``, in one transaction."""
     with db.atomic():
@@ -219,6 +254,36 @@ def latest_snapshots(
     return _in_unit_order([_snapshot(row, rows.description) for row in rows.fetchall()])
 
 
+def matching_run(db: Database, windows: Windows, *, now: float, max_age_s: float) -> list[Snapshot] | None:
+    """The latest run's rows if it compared ``windows`` (as of when it ran) at most ``max_age_s`` ago.
+
+    The same comparison: the same baseline name, a current window as long, and the
+    same baseline window, either the very same dates (pinned) or at the same
+    distance before the current window (a duration). None when no run matches:
+    the caller computes.
+    """
+    latest = last_computed_at(db)
+    if latest is None or not 0 <= now - parse_iso(latest) <= max_age_s:
+        return None
+    rows = latest_snapshots(db)
+    return rows if rows and same_comparison(rows[0], windows) else None
+
+
+def same_comparison(row: Snapshot, windows: Windows) -> bool:
+    """Whether ``row`` compared the same baseline over a current window as long as ``windows``'."""
+    stored, wanted = _before_end(row), _before_end(windows)
+    if row.baseline_name != windows.baseline_name or abs(stored[0] - wanted[0]) >= 1.0:
+        return False
+    pinned = (row.baseline_from, row.baseline_to) == (windows.baseline_from, windows.baseline_to)
+    return pinned or all(abs(a - b) < 1.0 for a, b in zip(stored[1:], wanted[1:], strict=True))
+
+
+def _before_end(windows: Snapshot | Windows) -> list[float]:
+    """How long before the current window's end the current window, the baseline and its end start."""
+    end = parse_iso(windows.current_to)
+    return [end - parse_iso(at) for at in (windows.current_from, windows.baseline_from, windows.baseline_to)]
+
+
 def snapshots_in_range(db: Database, since_iso: str, until_iso: str) -> list[Snapshot]:
     """Per unit and metric, the latest snapshot computed in ``[since_iso, until_iso)``: the drift
     a report on a past range shows (what was found then). Sorted like :func:`latest_snapshots`.
@@ -251,36 +316,12 @@ def snapshot_history(
     return [_snapshot(row, cursor.description) for row in cursor.fetchall()]
 
 
-def window_values(
-    db: Database,
-    upstream: str,
-    model: str | None,
-    operation: str | None,
-    metric: str,
-    since_iso: str,
-    until_iso: str,
-    *,
-    max_values: int = 5000,
-) -> WindowValues:
-    """A numeric metric's values over ``[since_iso, until_iso)`` (e.g. ``latency_ms``), for a histogram.
-
-    Raises ValueError for a metric that is not numeric (rates and mixes have no
-    distribution to overlay; their snapshots carry the shares).
-    """
-    spec = METRICS_BY_NAME.get(metric)
-    if spec is None or spec.kind != "numeric":
-        numeric = ", ".join(name for name, m in METRICS_BY_NAME.items() if m.kind == "numeric")
-        raise ValueError(f"{metric!r} is not a numeric drift metric; one of: {numeric}")
-    rows = window_rows(db, Unit(upstream, model, operation), since_iso, until_iso, max_rows=max_values)
-    return WindowValues(numeric_values(rows.columns, metric), rows.calls, rows.sampled)
-
-
 def _snapshot_row(computed_at: str, drift: UnitDrift, metric: MetricDrift) -> dict[str, Any]:
     windows, result, spread = drift.windows, metric.result, metric.divergence
     detail: dict[str, Any] = {}
     if metric.kind == "categorical" and metric.baseline.shares:
         detail = {"baseline": dict(metric.baseline.shares), "current": dict(metric.current.shares)}
-    if metric.swapped:
+    if metric.new_values:  # a swap if the mix drifted too (Snapshot.swapped)
         detail["new"] = list(metric.new_values)
     return {
         "computed_at": computed_at,
@@ -320,7 +361,9 @@ def _snapshot_row(computed_at: str, drift: UnitDrift, metric: MetricDrift) -> di
 
 
 def _snapshot(row: tuple[Any, ...], description: Any) -> Snapshot:
-    values = dict(zip((column[0] for column in description), row, strict=True))
-    values["detail"] = json.loads(values["detail"]) if values["detail"] else {}
-    values["sampled"] = bool(values["sampled"])
-    return Snapshot(**values)
+    return _snapshot_of(dict(zip((column[0] for column in description), row, strict=True)))
+
+
+def _snapshot_of(values: dict[str, Any]) -> Snapshot:
+    detail = json.loads(values["detail"]) if values["detail"] else {}
+    return Snapshot(**{"id": 0, **values, "detail": detail, "sampled": bool(values["sampled"])})

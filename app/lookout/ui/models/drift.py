@@ -31,13 +31,9 @@ def row_key(row: Snapshot) -> tuple[str, str | None, str | None, str]:
     return row.upstream, row.model, row.operation, row.metric
 
 
-def is_swap(row: Snapshot) -> bool:
-    return bool(row.detail.get("new"))
-
-
 def severity_of(row: Snapshot) -> str:
     """``swap``, ``major``, ``moderate``, ``none`` or ``insufficient``."""
-    return "swap" if is_swap(row) else row.severity
+    return "swap" if row.swapped else row.severity
 
 
 def severity_color(row: Snapshot) -> str | None:

@@ -4,10 +4,15 @@ The table lists every metric of every unit (upstream · model · operation) with
 calls in the current window, which is the app's time range, against a baseline:
 the default (``[drift] baseline``, the 7 days before the current window) or a
 pinned one chosen in the toolbar. With the range the recorder uses (``[drift]
-current``, 24 h) the table reads its latest hourly run, otherwise it is computed
-now (:func:`~lookout.ui.views.drift_data.drift_table`). Selecting a row shows the baseline and current
-distributions overlaid (histograms for numbers, bars side by side for rates and
-mixes) and the drift score (PSI) over time from the stored snapshots.
+current``, 24 h) the table reads its latest hourly run, as ``lookout drift``
+does; otherwise it is computed now, and the view says so while it computes
+(:func:`~lookout.ui.views.drift_data.drift_table`). Refreshes asked for in one
+turn make one query, and none while the same comparison's is under way.
+
+Selecting a row shows the baseline and current distributions overlaid
+(histograms for numbers, bars side by side for rates and mixes) and the drift
+score (PSI) over time from the stored snapshots; only the distributions read
+calls (a sample of the row's two windows, one metric's columns).
 
 Pinning and unpinning write through the store on a short-lived writer connection
 off the GUI thread. Keys: Enter shows the selected row's details, P pins a baseline.
@@ -17,8 +22,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,19 +43,23 @@ from lookout.ui import theme
 from lookout.ui.context import AppContext, TimeRange
 from lookout.ui.models.drift import drift_columns, row_key, severity_of
 from lookout.ui.models.rows import RowsModel
+from lookout.ui.turns import Job, TurnQueue, once
 from lookout.ui.views.base import View
 from lookout.ui.views.drift_data import DriftDetail, DriftTable, drift_detail, drift_table
 from lookout.ui.views.drift_detail import DriftDetailPane
 from lookout.ui.views.drift_pin import PinDialog, PinRequest, pin, unpin
+from lookout.ui.views.view_data import ViewData
 from lookout.ui.views.view_helpers import EmptyState, Worker, list_table, local_time, when
 
 DAY_S = 86_400.0
 HISTORY_MIN_S = 7 * DAY_S  # snapshots are hourly: shorter ranges would chart a handful of points
 # New calls barely move a day's comparison; a table computed now is kept this long between polls.
 RECOMPUTE_S = 60.0
+COMPUTING = "Computing drift for this range now (no recorder snapshot compares it)…"
 
 
 class DriftView(View):
+    computing = Signal(str, object)  # baseline, TimeRange: no stored run matches, computing now
     key: ClassVar[str] = "drift"
     title: ClassVar[str] = "Drift"
     shortcut: ClassVar[str] = "Ctrl+5"
@@ -66,6 +75,12 @@ class DriftView(View):
         self.selected: Snapshot | None = None
         self.detail: DriftDetail | None = None
         self._loaded: tuple[str, TimeRange, float] | None = None  # baseline, range, wall time
+        self._querying: tuple[str, TimeRange] | None = None  # baseline and range, until delivered
+        self._detail_unshown = False  # hidden while the selected row's charts were being built
+        self.turns = TurnQueue(self)
+        self.flow: ViewData[DriftTable] = ViewData(self, self.turns, self._query, self._jobs)
+        ctx.query_failed.connect(self._failed)
+        self.computing.connect(self._computing)
         self.pin_dialog: PinDialog | None = None
         self.worker = Worker(self)
         self.model: RowsModel[Snapshot] = RowsModel(drift_columns(), self)
@@ -98,10 +113,53 @@ class DriftView(View):
             self.reload()
 
     def reload(self) -> None:
-        settings, baseline = self.settings, self.baseline
-        start, end = self.ctx.time_range.bounds()
-        self._loaded = (baseline, self.ctx.time_range, now())
-        self.ctx.run("drift-table", lambda db: drift_table(db, settings, baseline, start, end), self._show)
+        """Query the table on the next turn (once, however often this is called before)."""
+        self.flow.request()
+
+    def _query(self) -> None:
+        settings, baseline, time_range = self.settings, self.baseline, self.ctx.time_range
+        if self._querying == (baseline, time_range):
+            return  # its result is on its way (computing one can take seconds)
+        start, end = time_range.bounds()
+        self._loaded = (baseline, time_range, now())
+        self._querying = (baseline, time_range)
+
+        def computing() -> None:  # on the worker thread: Qt queues the signal to the GUI thread
+            self.computing.emit(baseline, time_range)
+
+        def table(db: Database) -> DriftTable:
+            return drift_table(db, settings, baseline, start, end, computing=computing)
+
+        self.ctx.run("drift-table", table, self._delivered)
+
+    def _delivered(self, table: DriftTable) -> None:
+        self._querying = None
+        self.flow.deliver(table)
+
+    def _computing(self, baseline: str, time_range: TimeRange) -> None:
+        if self._querying == (baseline, time_range):
+            self.windows_note.setText(COMPUTING)
+
+    def _failed(self, key: str, _message: str) -> None:
+        if key == "drift-table":  # the window shows the message; a refresh may try again
+            self._querying = None
+
+    def _jobs(self, data: DriftTable) -> list[Job]:
+        return [once(lambda: self._show(data))]
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.flow.shown()
+        if self._detail_unshown and self.selected is not None:
+            self._detail_unshown = False
+            self._load(self.selected)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Charts half-built for a row wait, like the table: they would compete with the visible view.
+        self._detail_unshown = self.pane.turns.busy
+        self.pane.turns.replace([])
+        self.flow.hidden()
+        super().hideEvent(event)
 
     def _computed_recently(self) -> bool:
         """Whether the table shown was computed for this baseline and range within :data:`RECOMPUTE_S`."""
@@ -313,6 +371,9 @@ class DriftView(View):
     def _show_detail(self, result: tuple[Snapshot, DriftDetail]) -> None:
         row, detail = result
         if self.selected is None or row_key(row) != row_key(self.selected):
+            return
+        if not self.isVisible():
+            self._detail_unshown = True  # drawn when the view is shown again
             return
         self.detail = detail
         self.pane.show_detail(row, detail)

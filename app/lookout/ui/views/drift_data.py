@@ -1,12 +1,14 @@
 """The Drift view's reads: the drift table (the stored hourly run, or computed now) and a row's detail.
 
 The current window is the app's time range. The table comes from the recorder's
-latest snapshot run when that run compared the same baseline over a current
-window of the same length and is recent (at most two intervals before its end).
-Otherwise (a pinned baseline, no run stored yet, the engine stopped, a time range
-in the past) it is computed now, as ``lookout drift`` computes it, on the worker's
-read-only connection. Either way the rows are :class:`~lookout.store.drift.Snapshot`
-rows, so the table reads them the same way.
+latest snapshot run when ``lookout drift`` would answer from it: the run is at
+most ``[drift] interval`` (and a few minutes) older than the range's end and
+compared the same windows (:func:`~lookout.store.drift.matching_run`). Reading
+it takes milliseconds and no scipy. Otherwise (a pinned baseline, no run stored
+yet, the engine stopped, another range) it is computed now, as ``lookout drift
+--fresh`` computes it, on the worker's read-only connection, after telling the
+caller so (it takes seconds on a busy database). Either way the rows are
+:class:`~lookout.store.drift.Snapshot` rows, so the table reads them the same way.
 
 A row's detail is what its charts need: for a numeric metric both windows'
 values (sampled as the tests sample them), binned on shared edges as % of calls;
@@ -18,10 +20,8 @@ Functions run on worker threads (``ctx.run``) except :func:`shares`, which reads
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,21 +29,20 @@ from sqlite_utils import Database
 
 from lookout.analysis.drift import Thresholds
 from lookout.analysis.drift_metrics import METRICS_BY_NAME
-from lookout.core.clock import iso_utc, parse_iso
+from lookout.core.clock import iso_utc
 from lookout.core.drift_config import DriftSettings
 from lookout.store.drift import (
     DEFAULT_BASELINE,
+    RUN_SLACK_S,
     Baseline,
     Snapshot,
-    last_computed_at,
-    latest_snapshots,
+    as_snapshots,
     list_baselines,
+    matching_run,
     resolve_windows,
     snapshot_history,
-    snapshot_rows,
-    window_values,
 )
-from lookout.store.drift_windows import UnitDrift, Windows, iter_unit_drift
+from lookout.store.drift_windows import Unit, Windows, iter_unit_drift, window_values
 from lookout.ui.models.drift import METRIC_ORDER, SEVERITY_RANK, severity_of
 
 FloatArray = npt.NDArray[np.float64]
@@ -86,36 +85,36 @@ class DriftDetail:
     history: list[Snapshot]  # the metric's stored snapshots, oldest first
 
 
-def drift_table(db: Database, settings: DriftSettings, baseline: str, start: float, end: float) -> DriftTable:
-    """The drift of every unit with calls in ``[start, end)`` against ``baseline`` (a duration or a name)."""
+def drift_table(
+    db: Database,
+    settings: DriftSettings,
+    baseline: str,
+    start: float,
+    end: float,
+    *,
+    computing: Callable[[], None] | None = None,
+) -> DriftTable:
+    """The drift of every unit with calls in ``[start, end)`` against ``baseline`` (a duration or a name).
+
+    The stored run when it matches (see the module's docstring), else computed
+    now, calling ``computing()`` first.
+    """
     fallback = None
     try:
         windows = resolve_windows(db, now=end, current_s=end - start, baseline=baseline)
     except ValueError:  # unpinned meanwhile (or a configured name that is gone): the default
         fallback = baseline
         windows = resolve_windows(db, now=end, current_s=end - start, baseline=DEFAULT_BASELINE)
-    baselines = list_baselines(db)
-    latest = last_computed_at(db)
-    if latest is not None and 0 <= end - parse_iso(latest) <= 2 * settings.interval_s:
-        stored = latest_snapshots(db)
-        if stored and _same_comparison(stored[0], windows):
-            return DriftTable(worst_units_first(stored), windows, baselines, latest, True, fallback)
+    stored = matching_run(db, windows, now=end, max_age_s=settings.interval_s + RUN_SLACK_S)
+    if stored is not None:
+        rows, computed_at = worst_units_first(stored), stored[0].computed_at
+        return DriftTable(rows, windows, list_baselines(db), computed_at, True, fallback)
+    if computing is not None:
+        computing()
     computed_at = iso_utc(end)
     drifts = iter_unit_drift(db, windows, Thresholds.of(settings), max_rows=settings.max_samples)
-    rows = worst_units_first(computed_snapshots(computed_at, drifts))
-    return DriftTable(rows, windows, baselines, computed_at, False, fallback)
-
-
-def _same_comparison(stored: Snapshot, windows: Windows) -> bool:
-    """Whether a stored run compared the same baseline over a current window as long as ``windows``'."""
-    span = parse_iso(stored.current_to) - parse_iso(stored.current_from)
-    wanted = parse_iso(windows.current_to) - parse_iso(windows.current_from)
-    return stored.baseline_name == windows.baseline_name and abs(span - wanted) < 1.0
-
-
-def computed_snapshots(computed_at: str, drifts: Iterable[UnitDrift]) -> list[Snapshot]:
-    """Results computed now, in the stored rows' shape."""
-    return [_as_snapshot(row) for row in snapshot_rows(computed_at, drifts)]
+    rows = worst_units_first(as_snapshots(computed_at, drifts))
+    return DriftTable(rows, windows, list_baselines(db), computed_at, False, fallback)
 
 
 def worst_units_first(rows: list[Snapshot]) -> list[Snapshot]:
@@ -144,9 +143,9 @@ def drift_detail(db: Database, row: Snapshot, since_iso: str) -> DriftDetail:
     history = snapshot_history(db, row.upstream, row.model, row.operation, row.metric, since_iso)
     if row.kind != "numeric":
         return DriftDetail(None, history)
-    unit = (row.upstream, row.model, row.operation, row.metric)
-    base = window_values(db, *unit, row.baseline_from, row.baseline_to)
-    cur = window_values(db, *unit, row.current_from, row.current_to)
+    unit = Unit(row.upstream, row.model, row.operation)
+    base = window_values(db, unit, row.metric, row.baseline_from, row.baseline_to)
+    cur = window_values(db, unit, row.metric, row.current_from, row.current_to)
     return DriftDetail(binned(base.values, cur.values, sampled=base.sampled or cur.sampled), history)
 
 
@@ -193,8 +192,3 @@ def shares(row: Snapshot) -> tuple[list[str], list[float], list[float]]:
 def _percent(values: FloatArray, edges: FloatArray) -> FloatArray:
     counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
     return np.asarray(counts * 100.0 / len(values), dtype=np.float64)
-
-
-def _as_snapshot(row: dict[str, Any]) -> Snapshot:
-    detail = json.loads(row["detail"]) if row["detail"] else {}
-    return Snapshot(id=0, **{**row, "detail": detail, "sampled": bool(row["sampled"])})
