@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlite_utils import Database
 
-from lookout.core.clock import iso_utc
+from lookout.core.clock import iso_utc, parse_iso
 from lookout.store import aggregates as agg
 from lookout.store import aggregates_models as agm
 from lookout.store import rollup
@@ -279,3 +279,42 @@ def test_bucket_sizes_grow_with_the_range() -> None:
         3 * HOUR,
         6 * HOUR,
     ]
+
+
+@pytest.mark.parametrize(
+    ("upstreams", "models"), [((), ()), (("anthropic",), ()), ((), ("gpt-4.1", "claude-haiku-4-5"))]
+)
+def test_long_range_kpis_added_up_in_sqlite_equal_the_cells_they_replace(
+    writer: CallWriter, reader_db: Database, upstreams: tuple[str, ...], models: tuple[str, ...]
+) -> None:
+    writer.write_calls(list(mixed_calls(4000, end=NOW, span_s=3 * DAY, seed=23)))
+    start, end = NOW - 2.5 * DAY + 1234, NOW - 17  # rollup hours and raw partial hours
+
+    summed = agg.kpis(reader_db, start, end, upstreams=upstreams, models=models)
+    cells = agg.load_cells(reader_db, start, end, slot_s=HOUR, upstreams=upstreams, models=models)
+    (loaded,) = agg.kpis_by_group(cells, np.zeros(len(cells), np.int64), 1)
+
+    assert summed.calls > 0 and summed.approximate
+    assert replace(summed, cost_usd=None) == replace(loaded, cost_usd=None)
+    assert summed.cost_usd == pytest.approx(loaded.cost_usd)
+
+
+def test_call_rates_over_a_long_range_count_every_call_in_its_bucket(
+    writer: CallWriter, reader_db: Database
+) -> None:
+    rows = list(mixed_calls(3000, end=NOW, span_s=3 * DAY, seed=29))
+    writer.write_calls(rows)
+    start, end = NOW - 2.5 * DAY + 1234, NOW - 17
+
+    rates = agg.call_rates(reader_db, start, end)
+
+    assert rates.bucket_s == HOUR
+    minutes = agg.minutes_covered(rates.starts, rates.bucket_s, start, end)
+    calls, errors = np.zeros(len(rates.starts)), np.zeros(len(rates.starts))
+    for row in rows:
+        if iso_utc(start) <= row.started_at < iso_utc(end):
+            at = int((parse_iso(row.started_at) - rates.starts[0]) // HOUR)
+            calls[at] += 1
+            errors[at] += row.outcome not in ("ok", "client_aborted")
+    assert np.allclose(rates.calls_per_min * minutes, calls)
+    assert np.allclose(rates.errors_per_min * minutes, errors)

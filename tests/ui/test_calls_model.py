@@ -182,6 +182,19 @@ def test_cells_carry_alignment_colour_and_tooltips(
     assert model.headerData(column_of("Cost"), Qt.Orientation.Horizontal) == "Cost"
 
 
+def test_the_painter_gets_in_one_call_what_data_gives_role_by_role(
+    make_ctx: MakeCtx, settle: Settle, seeded_data_dir: Path
+) -> None:
+    write(seeded_data_dir, make_row(cost_usd=None, status_code=500, outcome="error"))
+    model = loaded_model(make_ctx, settle, seeded_data_dir)
+    for column in range(len(COLUMNS)):
+        index = model.index(0, column)
+        text, alignment, color = model.cell(0, column)
+        assert text == model.data(index)
+        assert alignment == model.data(index, Qt.ItemDataRole.TextAlignmentRole)
+        assert color == model.data(index, Qt.ItemDataRole.ForegroundRole)
+
+
 def test_a_search_keeps_going_through_windows_without_a_scroll(
     make_ctx: MakeCtx, settle: Settle, seeded_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

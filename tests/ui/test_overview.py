@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from lookout.core.clock import iso_utc
@@ -11,6 +12,7 @@ from lookout.store.db import open_reader, open_writer
 from lookout.store.writer import CallWriter
 from lookout.ui.context import AppContext, TimeRange
 from lookout.ui.views.overview import OverviewView, kpi_text, overview_data
+from lookout.ui.views.view_helpers import Requests, Superseded
 from tests.store.factories import NOW, make_row
 from tests.ui.conftest import MakeCtx, SavePng, Settle
 
@@ -95,3 +97,19 @@ def test_overview_data_reads_in_one_call(seeded_data_dir: Path) -> None:
     db.close()
     assert data.any_calls and data.kpis.current.calls == 1 and data.kpis.previous.calls == 0
     assert data.rates.calls_per_min.sum() == 1.0  # 1 call in a one-minute bucket
+
+
+def test_a_read_superseded_by_a_newer_request_stops(seeded_data_dir: Path) -> None:
+    requests = Requests()
+    first = requests.next()
+    assert not first()
+    second = requests.next()  # e.g. F5 straight after switching to the view
+    db = open_reader(seeded_data_dir)
+
+    with pytest.raises(Superseded):
+        overview_data(db, NOW - 900, NOW, stale=first)
+    data = overview_data(db, NOW - 900, NOW, stale=second)
+
+    db.close()
+    assert first() and not second()
+    assert data.kpis.current.calls == 0

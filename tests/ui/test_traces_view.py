@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPointF, Qt
 from PySide6.QtTest import QTest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from lookout.core.clock import iso_utc, now
 from lookout.store.db import database_path
+from lookout.store.traces import PAGE_SIZE
 from lookout.ui.context import AppContext
 from lookout.ui.views.traces import TracesView
 from tests.store.factories import bulk_insert, make_row
@@ -141,3 +142,29 @@ def test_the_empty_state_links_to_connect(
         view.empty.linkActivated.emit("connect")
     assert navigated.args == ["connect"]
     save_png(view, "traces-empty")
+
+
+def test_the_list_reads_a_page_at_a_time_as_it_is_scrolled(
+    qtbot: QtBot, make_ctx: MakeCtx, seeded_data_dir: Path, settle: Settle, qtmodeltester: ModelTester
+) -> None:
+    start = now() - 3600
+    rows = [make_row(id=f"c{i:03}", started_at=iso_utc(start + i), trace_id=f"t{i:03}") for i in range(230)]
+    bulk_insert(str(database_path(seeded_data_dir)), iter(rows))
+    ctx = make_ctx(seeded_data_dir)
+    view = _view(qtbot, ctx, settle)
+    assert view.model.rowCount() == PAGE_SIZE
+    assert "Newest 200 traces" in view.count.text() and "scroll for more" in view.count.text()
+
+    bar = view.table.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the table asks the model for more at the end
+    settle(ctx)
+
+    ids = [view.model.row(r).id for r in range(view.model.rowCount())]
+    assert ids == [f"t{i:03}" for i in reversed(range(230))]  # newest first, no gap, no repeat
+    assert view.count.text() == "230 traces in the last 24h"
+    assert view.selected is not None and view.selected.id == "t229"
+    qtmodeltester.check(view.model)
+
+    view.refresh()  # new data: read again, as many as are listed, from the top
+    settle(ctx)
+    assert view.model.rowCount() == 230 and not view.model.canFetchMore(QModelIndex())

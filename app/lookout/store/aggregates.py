@@ -25,6 +25,7 @@ sums are ``None`` when nothing reported them.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
@@ -37,12 +38,17 @@ from sqlite_utils import Database
 from lookout.core.clock import iso_utc
 from lookout.store import rollup
 from lookout.store.rollup_cells import (
+    BUCKETS,
+    COUNT_FIELDS,
+    NULLABLE_FIELDS,
     SOURCE_COLUMNS,
     Cells,
     Hist,
     RawValues,
     cells_from_rows,
     concat,
+    decode_histograms,
+    empty_cells,
     grouped_percentiles,
     histogram_percentiles,
 )
@@ -100,7 +106,10 @@ class RateSeries:
 
 def kpis(db: Database, start: float, end: float, *, upstreams: Names = (), models: Names = ()) -> Kpis:
     """The headline figures for calls started in ``[start, end)``."""
-    cells = load_cells(db, start, end, slot_s=slot_for(end - start), upstreams=upstreams, models=models)
+    if _raw_only(db, start, end):
+        cells = load_cells(db, start, end, slot_s=slot_for(end - start), upstreams=upstreams, models=models)
+    else:
+        cells = _total_cells(db, start, end, upstreams, models)
     return kpis_by_group(cells, np.zeros(len(cells), np.int64), 1)[0]
 
 
@@ -118,12 +127,12 @@ def compare_kpis(
 def call_rates(db: Database, start: float, end: float) -> RateSeries:
     """Calls/min and errors/min over the range, in buckets sized by :func:`bucket_for`."""
     bucket = bucket_for(end - start)
-    cells = load_cells(db, start, end, slot_s=slot_for(end - start), sums_only=(bucket, 0.0))
+    times, calls, errors = _call_counts(db, start, end, bucket)
     starts = bucket_starts(start, end, bucket)
-    group = bucket_index(cells.times, starts, bucket)
-    sums = Sums(cells, group, len(starts))
+    group = bucket_index(times, starts, bucket)
     minutes = minutes_covered(starts, bucket, start, end)
-    return RateSeries(bucket, starts, sums.count("calls") / minutes, sums.count("errors") / minutes)
+    per_bucket = [np.bincount(group, weights=values, minlength=len(starts)) for values in (calls, errors)]
+    return RateSeries(bucket, starts, per_bucket[0] / minutes, per_bucket[1] / minutes)
 
 
 def kpis_by_group(cells: Cells, group: NDArray[np.int64], size: int) -> list[Kpis]:
@@ -187,17 +196,14 @@ def load_cells(
     ``sums_only=(slot_s, offset_s)`` skips the histograms and lets SQLite add the rollup hours up
     into slots of that size (aligned to that UTC offset), for callers that need no percentiles.
     """
-    if end - start <= RAW_MAX_S or rollup.TABLE not in db.table_names():
+    if _raw_only(db, start, end):
         return _only(cells_from_rows(_raw_rows(db, start, end), slot_s), upstreams, models)
-    first, last = math.ceil(start / HOUR_S) * HOUR_S, math.floor(end / HOUR_S) * HOUR_S
+    first, last = _whole_hours(start, end)
     if sums_only is None:
         parts = [rollup.load(db, first, last)]
     else:
         parts = [rollup.load_sums(db, first, last, slot_s=sums_only[0], offset_s=sums_only[1])]
-    for edge_start, edge_end in ((start, first), (last, end)):
-        if edge_start < edge_end:
-            parts.append(cells_from_rows(_raw_rows(db, edge_start, edge_end), HOUR_S))
-    return _only(concat(parts), upstreams, models)
+    return _only(concat([*parts, *_edge_cells(db, start, end, HOUR_S)]), upstreams, models)
 
 
 class Sums:
@@ -309,6 +315,86 @@ def _kept_raw(
         return None
     mask = keep[raw.cell]
     return RawValues(new_index[raw.cell[mask]], raw.values[mask])
+
+
+def _raw_only(db: Database, start: float, end: float) -> bool:
+    """Whether a range is read from ``calls`` alone: short, or a database without the rollup."""
+    return end - start <= RAW_MAX_S or rollup.TABLE not in db.table_names()
+
+
+def _whole_hours(start: float, end: float) -> tuple[float, float]:
+    """The whole hours inside ``[start, end)``, which the rollup answers."""
+    return math.ceil(start / HOUR_S) * HOUR_S, math.floor(end / HOUR_S) * HOUR_S
+
+
+def _edge_cells(db: Database, start: float, end: float, slot_s: float) -> list[Cells]:
+    """Raw cells for the partial hours at either end of a range the rollup answers."""
+    first, last = _whole_hours(start, end)
+    return [
+        cells_from_rows(_raw_rows(db, edge_start, edge_end), slot_s)
+        for edge_start, edge_end in ((start, first), (last, end))
+        if edge_start < edge_end
+    ]
+
+
+def _total_cells(db: Database, start: float, end: float, upstreams: Names, models: Names) -> Cells:
+    """The range as one cell of rollup hours added up, plus the raw edges: all a KPI needs.
+
+    SQLite adds up the counts and sums; only the histograms come to Python, merged
+    by one bincount later. A month of hours costs a fraction of :func:`load_cells`.
+    """
+    first, last = _whole_hours(start, end)
+    where = "hour >= ? AND hour < ?"
+    params: list[Any] = [iso_utc(first), iso_utc(last)]
+    for column, names in (("upstream", upstreams), ("model", models)):
+        if names:
+            where += f" AND {column} IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(names)))
+    fields = (*COUNT_FIELDS, *NULLABLE_FIELDS)
+    sums = ", ".join(f"sum({name})" for name in fields)
+    rows, *totals = db.execute(
+        f"SELECT count(*), {sums} FROM {rollup.TABLE} WHERE {where}", params
+    ).fetchone()
+    edges = [_only(cells, upstreams, models) for cells in _edge_cells(db, start, end, HOUR_S)]
+    if not rows:
+        return concat([empty_cells(exact=False), *edges])
+    blobs = db.execute(f"SELECT latency_hist, ttft_hist FROM {rollup.TABLE} WHERE {where}", params).fetchall()
+    value = dict(zip(fields, totals, strict=True))
+    whole = Cells(
+        keys=[(first, "", None, None)],
+        counts={name: np.array([value[name]], np.int64) for name in COUNT_FIELDS},
+        sums={name: np.array([np.nan if value[name] is None else value[name]]) for name in NULLABLE_FIELDS},
+        latency=_as_one_cell(decode_histograms([row[0] for row in blobs])),
+        ttft=_as_one_cell(decode_histograms([row[1] for row in blobs])),
+    )
+    return concat([whole, *edges])
+
+
+def _as_one_cell(hist: Hist) -> Hist:
+    """Many cells' histograms added into one cell's (a few hundred buckets at most)."""
+    totals = np.rint(np.bincount(hist.bucket, weights=hist.count, minlength=BUCKETS)).astype(np.int64)
+    buckets = np.flatnonzero(totals)
+    return Hist(np.zeros(len(buckets), np.int64), buckets, totals[buckets])
+
+
+def _call_counts(db: Database, start: float, end: float, slot_s: float) -> tuple[Floats, Floats, Floats]:
+    """(slot start, calls, errors) per slot of ``slot_s`` with calls in the range; slots may repeat."""
+    if _raw_only(db, start, end):
+        cells = cells_from_rows(_raw_rows(db, start, end), slot_s)
+        return cells.times, cells.counts["calls"].astype(float), cells.counts["errors"].astype(float)
+    first, last = _whole_hours(start, end)
+    slot = int(slot_s)  # SQLite adds the hours up into slots aligned like bucket_starts()
+    sql = (
+        f"SELECT (CAST(strftime('%s', hour) AS INTEGER) / {slot}) * {slot}, sum(calls), sum(errors) "
+        f"FROM {rollup.TABLE} WHERE hour >= ? AND hour < ? GROUP BY 1"
+    )
+    hours = np.array(db.execute(sql, [iso_utc(first), iso_utc(last)]).fetchall(), np.float64).reshape(-1, 3)
+    edges = concat(_edge_cells(db, start, end, slot_s))
+    return (
+        np.concatenate([hours[:, 0], edges.times]),
+        np.concatenate([hours[:, 1], edges.counts["calls"]]),
+        np.concatenate([hours[:, 2], edges.counts["errors"]]),
+    )
 
 
 def _raw_rows(db: Database, start: float, end: float) -> list[tuple[Any, ...]]:

@@ -345,10 +345,24 @@ def _rollup_tables(db: Database) -> None:
     rebuild(db)
 
 
+def _m004_trace_paging(db: Database) -> None:
+    """Indexes that page the Traces view newest first without reading the whole time range."""
+    # The calls that carry a trace or session id, in time order and covering the id: the list
+    # walks these back from the range end to find each group's first call (store/traces.py).
+    for column, name in (("trace_id", "idx_calls_traced"), ("session_id", "idx_calls_in_session")):
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON calls (started_at, {column}) WHERE {column} IS NOT NULL"
+        )
+    # Whether a trace has an earlier call in the range, answered from the index alone
+    # (the (session_id, started_at) index does this for sessions).
+    db.table("calls").create_index(("trace_id", "started_at"), if_not_exists=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_calls_and_counters,
     _m002_payloads_and_error_messages,
     _m003_analysis,
+    _m004_trace_paging,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,13 +6,17 @@ A *trace* is the calls sharing a ``trace_id`` (``x-lookout-trace`` or W3C
 in a session's waterfall, calls that also carry a trace id sit under a row for
 their trace. Lookout does not see span ids, so it claims no finer nesting.
 
-Lists scan the selected time range through the ``started_at`` index. A trace's
-calls come through the ``trace_id`` index; a session's through ``started_at``
-within the session's own bounds, since ``session_id`` has no index of its own.
+Lists are paged newest first by each group's first call in the range, with a
+keyset (the last group of the previous page), so a page costs the same over a
+day or a month. A page walks the calls that carry the id back from the range
+end through a partial ``(started_at, id)`` index, keeps the calls that are their
+group's first in the range (an ``(id, started_at)`` index answers that), and then
+adds up just those groups. A group's calls come through its ``(id, started_at)`` index.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -28,7 +32,29 @@ _NON_ERRORS = ", ".join(f"'{outcome}'" for outcome in NON_ERROR_OUTCOMES)
 # Epoch milliseconds from a stored timestamp, inside SQLite (julianday keeps the milliseconds).
 _EPOCH_MS = "((julianday(started_at) - 2440587.5) * 86400000.0)"
 
-_LIST_SQL = f"""
+PAGE_SIZE = 200
+# Per grouping: the partial index walked in time order, and the (id, started_at) index.
+_WALK_INDEX: dict[GroupBy, str] = {"trace": "idx_calls_traced", "session": "idx_calls_in_session"}
+_ID_INDEX: dict[GroupBy, str] = {
+    "trace": "idx_calls_trace_id_started_at",
+    "session": "idx_calls_session_id_started_at",
+}
+
+# The first call in [since, until) of each group, newest first, below the keyset (:at, :after_id).
+# Ties in time go by id; two calls of one group at the same instant count once (lowest rowid).
+_FIRST_CALLS_SQL = """
+SELECT c.{column} FROM calls c INDEXED BY {walk}
+WHERE c.{column} IS NOT NULL AND c.started_at >= :since AND c.started_at < :until {keyset}
+  AND NOT EXISTS (
+    SELECT 1 FROM calls p INDEXED BY {ids}
+    WHERE p.{column} = c.{column} AND p.started_at >= :since AND p.started_at <= c.started_at
+      AND (p.started_at < c.started_at OR p.rowid < c.rowid))
+ORDER BY c.started_at DESC, c.{column} DESC
+LIMIT :limit
+"""
+_KEYSET = "AND c.started_at <= :at AND (c.started_at < :at OR c.{column} < :after_id)"
+
+_SUMMARY_SQL = f"""
 SELECT {{column}} AS id,
        count(*) AS calls,
        sum(outcome NOT IN ({_NON_ERRORS})) AS errors,
@@ -39,11 +65,9 @@ SELECT {{column}} AS id,
        group_concat(DISTINCT model) AS models,
        sum(cost_usd) AS cost_usd,
        sum(input_tokens) + sum(output_tokens) AS tokens
-FROM calls {{index}}
+FROM calls INDEXED BY {{ids}}
 WHERE {{where}}
 GROUP BY {{column}}
-ORDER BY first_started DESC
-LIMIT :limit
 """
 _CALL_COLUMNS = """id, started_at, upstream, model, operation, outcome, status_code, streamed,
 latency_ms, ttft_ms, error_type, error_message, error_group_id, trace_id, session_id,
@@ -83,38 +107,89 @@ class WaterfallRow:
     trace_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class TracePage:
+    """A page of the list; ``more`` when groups remain after its last."""
+
+    traces: list[TraceSummary]
+    more: bool
+
+
+def trace_page(
+    db: Database,
+    *,
+    by: GroupBy,
+    since_iso: str,
+    until_iso: str,
+    after: TraceSummary | None = None,
+    limit: int = PAGE_SIZE,
+) -> TracePage:
+    """:func:`list_traces`, saying whether another page follows (one group more is read to know)."""
+    found = list_traces(db, by=by, since_iso=since_iso, until_iso=until_iso, after=after, limit=limit + 1)
+    return TracePage(found[:limit], more=len(found) > limit)
+
+
 def list_traces(
-    db: Database, *, by: GroupBy, since_iso: str, until_iso: str, limit: int = 500
+    db: Database,
+    *,
+    by: GroupBy,
+    since_iso: str,
+    until_iso: str,
+    after: TraceSummary | None = None,
+    limit: int = PAGE_SIZE,
 ) -> list[TraceSummary]:
-    """Traces (or sessions) with a call started in the range, newest first."""
+    """Traces (or sessions) with a call in the range, newest first call first, ``limit`` at most.
+
+    ``after`` is the last group of the previous page: this page continues below it.
+    A group's figures cover its calls in the range.
+    """
     column = COLUMN[by]
-    where = f"started_at >= :since AND started_at < :until AND {column} IS NOT NULL"
-    sql = _LIST_SQL.format(column=column, index="INDEXED BY idx_calls_started_at", where=where)
-    rows = db.query(sql, {"since": since_iso, "until": until_iso, "limit": limit})
-    return [_summary(row, by) for row in rows]
+    params: dict[str, Any] = {"since": since_iso, "until": until_iso, "limit": limit}
+    if after is not None:
+        params.update(at=after.first_started, after_id=after.id)
+    ids = [row[0] for row in db.execute(first_calls_sql(by, keyset=after is not None), params)]
+    if not ids:
+        return []
+    where = (
+        f"{column} IN (SELECT value FROM json_each(:ids)) AND started_at >= :since AND started_at < :until"
+    )
+    sql = _SUMMARY_SQL.format(column=column, ids=_ID_INDEX[by], where=where)
+    summaries = {
+        row["id"]: _summary(row, by)
+        for row in db.query(sql, {"ids": json.dumps(ids), "since": since_iso, "until": until_iso})
+    }
+    return [summaries[group_id] for group_id in ids]
+
+
+def first_calls_sql(by: GroupBy, *, keyset: bool) -> str:
+    """The query for a page's groups: parameters since, until, limit and, with ``keyset``, at and after_id."""
+    column = COLUMN[by]
+    return _FIRST_CALLS_SQL.format(
+        column=column,
+        walk=_WALK_INDEX[by],
+        ids=_ID_INDEX[by],
+        keyset=_KEYSET.format(column=column) if keyset else "",
+    )
 
 
 def trace_calls(db: Database, summary: TraceSummary) -> list[dict[str, Any]]:
-    """The calls of one trace or session, oldest first."""
+    """The calls of one trace (all of them) or session (those within its bounds), oldest first."""
     if summary.kind == "trace":
         sql = f"SELECT {_CALL_COLUMNS} FROM calls WHERE trace_id = ? ORDER BY started_at, rowid"
         return list(db.query(sql, [summary.id]))
     sql = (
-        f"SELECT {_CALL_COLUMNS} FROM calls INDEXED BY idx_calls_started_at "
-        "WHERE started_at >= ? AND started_at <= ? AND session_id = ? ORDER BY started_at, rowid"
+        f"SELECT {_CALL_COLUMNS} FROM calls INDEXED BY idx_calls_session_id_started_at "
+        "WHERE session_id = ? AND started_at >= ? AND started_at <= ? ORDER BY started_at, rowid"
     )
-    return list(db.query(sql, [summary.first_started, summary.last_started, summary.id]))
+    return list(db.query(sql, [summary.id, summary.first_started, summary.last_started]))
 
 
 def find_group(db: Database, group_id: str) -> TraceSummary | None:
-    """The trace with this id, else the session, whenever it happened ("Open trace" from a call).
-
-    A session is found by a full scan (``session_id`` has no index): this runs
-    on a click, not on every refresh.
-    """
+    """The trace with this id, else the session, whenever it happened ("Open trace" from a call)."""
     for by in ("trace", "session"):
-        sql = _LIST_SQL.format(column=COLUMN[by], index="", where=f"{COLUMN[by]} = :id")
-        rows = list(db.query(sql, {"id": group_id, "limit": 1}))
+        column = COLUMN[by]
+        sql = _SUMMARY_SQL.format(column=column, ids=_ID_INDEX[by], where=f"{column} = :id")
+        rows = list(db.query(sql, {"id": group_id}))
         if rows:
             return _summary(rows[0], by)
     return None

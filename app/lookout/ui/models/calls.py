@@ -30,6 +30,7 @@ from lookout.store.browse import (
 )
 from lookout.ui import theme
 from lookout.ui.context import AppContext
+from lookout.ui.models.cell_painter import Cell
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole.value
@@ -157,6 +158,10 @@ class CallsTableModel(QAbstractTableModel):
         if role == TOOLTIP:
             return tooltip(self._rows[row], COLUMNS[column])
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """What one cell shows, for :class:`~lookout.ui.models.cell_painter.CellPainter`."""
+        return self._cells_at(row)[column], _ALIGNMENTS[column], self._foreground(row, column)
 
     def _cells_at(self, row: int) -> tuple[str, ...]:
         call = self._rows[row]

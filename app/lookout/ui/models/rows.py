@@ -1,9 +1,11 @@
 """A read-only table model over a list of Python rows, described by its columns.
 
-The Traces, Errors, Drift and Alerts lists are short (at most a few hundred rows
-a query), so each adapts a plain list: a :class:`Column` says how one field is
-displayed, aligned, coloured and sorted. The row objects stay the store's own
-dataclasses; the model only adapts them (napari's ``_qt/containers`` idea).
+The Traces, Errors, Drift and Alerts lists come a few hundred rows a query, so
+each adapts a plain list: a :class:`Column` says how one field is displayed,
+aligned, coloured and sorted. The row objects stay the store's own dataclasses;
+the model only adapts them (napari's ``_qt/containers`` idea). A list read in
+pages offers the next one with :meth:`RowsModel.offer_more`: the view asks for
+it (``fetchMore``) when scrolled to the end, and :meth:`RowsModel.append_rows` adds it.
 
 Example::
 
@@ -21,10 +23,19 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from lookout.ui.models.cell_painter import Cell
+
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+# Roles as plain ints: data() runs thousands of times a paint.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_ROW = int(ROW_ROLE)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass(frozen=True)
@@ -47,14 +58,42 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         self._columns = list(columns)
         self._rows: list[R] = []
         self._sorted_by: tuple[int, Qt.SortOrder] | None = None  # None: the query's own order
+        self._fetch_more: Callable[[], None] | None = None
+        self._texts: dict[int, tuple[str, ...]] = {}  # id(row) -> its cells' text, formatted once
+        self._colors: dict[str, QColor] = {}
 
     def set_rows(self, rows: Sequence[R]) -> None:
-        """Replace the rows, keeping the sort the user chose."""
+        """Replace the rows, keeping the sort the user chose; no further page is offered."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._texts.clear()
+        self._fetch_more = None
         if self._sorted_by is not None:
             self._rows = self._sorted_rows(*self._sorted_by)
         self.endResetModel()
+
+    def append_rows(self, rows: Sequence[R]) -> None:
+        """Add the next page's rows, re-sorting if the user chose a sort."""
+        if not rows:
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+        if self._sorted_by is not None:
+            self.sort(*self._sorted_by)
+
+    def offer_more(self, fetch: Callable[[], None] | None) -> None:
+        """There is a next page: ``fetch`` asks for it, once (None: there is none)."""
+        self._fetch_more = fetch
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self._fetch_more is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            fetch, self._fetch_more = self._fetch_more, None
+            if fetch is not None:
+                fetch()
 
     def row(self, index: int) -> R:
         return self._rows[index]
@@ -97,18 +136,39 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         return self._columns[section].header if 0 <= section < len(self._columns) else None
 
     def data(self, index: Index, role: int = 0) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._rows) and 0 <= column < len(self._columns)):
             return None
-        row, column = self._rows[index.row()], self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == ROW_ROLE:
-            return row
-        if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
-            color = column.color(row)
-            return QColor(color) if color else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(_RIGHT.value)
+        if role == _DISPLAY:
+            return self._texts_of(self._rows[row])[column]
+        if role == _ROW:
+            return self._rows[row]
+        if role == _FOREGROUND:
+            return self._color(row, column)
+        spec = self._columns[column]
+        if role == _TOOLTIP and spec.tooltip is not None:
+            return spec.tooltip(self._rows[row])
+        if role == _ALIGNMENT and spec.numeric:
+            return _RIGHT
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """What one cell shows, for :class:`~lookout.ui.models.cell_painter.CellPainter`."""
+        alignment = _RIGHT if self._columns[column].numeric else _LEFT
+        return self._texts_of(self._rows[row])[column], alignment, self._color(row, column)
+
+    def _texts_of(self, row: R) -> tuple[str, ...]:
+        texts = self._texts.get(id(row))
+        if texts is None:
+            texts = self._texts[id(row)] = tuple(column.text(row) for column in self._columns)
+        return texts
+
+    def _color(self, row: int, column: int) -> QColor | None:
+        spec = self._columns[column]
+        name = spec.color(self._rows[row]) if spec.color is not None else None
+        if not name:
+            return None
+        color = self._colors.get(name)
+        if color is None:
+            color = self._colors[name] = QColor(name)
+        return color

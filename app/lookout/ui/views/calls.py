@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from lookout.store.browse import CallFilter, distinct_values, status_clause
 from lookout.ui.context import AppContext, TimeRange
 from lookout.ui.models.calls import COLUMNS, CallsTableModel
+from lookout.ui.models.cell_painter import CellPainter
 from lookout.ui.views.base import View
 from lookout.ui.views.inspector import CallInspector
 
@@ -64,6 +65,9 @@ class CallsTable(QTableView):
         vertical.hide()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(ROW_HEIGHT)
+        # Always there: a scroll bar appearing with the first page would narrow the viewport
+        # and repaint the whole table a second time.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
 
     def keep_position_after_insert(self, _parent: QModelIndex, first: int, last: int) -> None:
         bar = self.verticalScrollBar()
@@ -85,6 +89,7 @@ class CallsView(View):
         self.model = CallsTableModel(ctx, self)
         self.table = CallsTable()
         self.table.setModel(self.model)
+        self.table.setItemDelegate(CellPainter(self.model, self.table))
         self.model.rowsInserted.connect(self.table.keep_position_after_insert)
         self.model.loaded.connect(self._on_loaded)
         self.model.modelReset.connect(self._on_loaded)

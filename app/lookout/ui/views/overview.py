@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc
 from lookout.core.models import Alert, ErrorGroup
-from lookout.store.aggregates import KpiComparison, RateSeries, call_rates, compare_kpis
+from lookout.store.aggregates import KpiComparison, RateSeries, call_rates, kpis
 from lookout.store.alerts import open_alerts
 from lookout.store.group_queries import list_groups
 from lookout.ui.charts import Chart, Series, fill_time_series, time_series_frame, update_time_series
@@ -31,7 +31,16 @@ from lookout.ui.charts_kpi import Better, KpiCard
 from lookout.ui.context import AppContext
 from lookout.ui.turns import Job, TurnQueue, once
 from lookout.ui.views.base import View
-from lookout.ui.views.view_helpers import EmptyState, ago, content_or_empty, section_title
+from lookout.ui.views.view_helpers import (
+    EmptyState,
+    Requests,
+    Stale,
+    ago,
+    check,
+    content_or_empty,
+    never,
+    section_title,
+)
 
 TOP_GROUPS = 5
 # (KPI field, card title, unit, which way is good news)
@@ -55,14 +64,19 @@ class OverviewData:
     alerts: list[Alert]
 
 
-def overview_data(db: Database, start: float, end: float) -> OverviewData:
-    """Everything the Overview shows for ``[start, end)``."""
+def overview_data(db: Database, start: float, end: float, *, stale: Stale = never) -> OverviewData:
+    """Everything the Overview shows for ``[start, end)``; stops early once ``stale()`` (see Superseded)."""
+    check(stale)
     any_calls = db.execute("SELECT EXISTS (SELECT 1 FROM calls)").fetchone()[0] == 1
     groups = list_groups(db, status="unresolved", since_iso=iso_utc(start), limit=50, now=end)
     groups.sort(key=lambda group: -group.count)
+    current = kpis(db, start, end)
+    check(stale)
+    previous = kpis(db, start - (end - start), start)
+    check(stale)
     return OverviewData(
         any_calls=any_calls,
-        kpis=compare_kpis(db, start, end),
+        kpis=KpiComparison(current, previous),
         rates=call_rates(db, start, end),
         groups=groups[:TOP_GROUPS],
         alerts=open_alerts(db),
@@ -91,6 +105,7 @@ class OverviewView(View):
         self.errors_chart = _rate_chart("Errors per minute", "errors/min")
         # A part per event-loop turn, so showing new data never blocks input for long.
         self.turns = TurnQueue(self)
+        self.requests = Requests()
         self.groups = _list()
         self.alerts = _list()
         self.groups.itemActivated.connect(self._open_group)
@@ -103,7 +118,8 @@ class OverviewView(View):
 
     def refresh(self) -> None:
         start, end = self.ctx.time_range.bounds()
-        self.ctx.run("overview", lambda db: overview_data(db, start, end), self.show_data)
+        stale = self.requests.next()
+        self.ctx.run("overview", lambda db: overview_data(db, start, end, stale=stale), self.show_data)
 
     def show_data(self, data: OverviewData) -> None:
         self.stack.setCurrentIndex(0 if data.any_calls else 1)

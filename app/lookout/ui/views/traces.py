@@ -1,6 +1,7 @@
 """The Traces view: calls grouped by trace or session id, and the selected group's waterfall.
 
-The list covers the selected time range, newest first. Selecting a group shows
+The list covers the selected time range, newest first, a page at a time: the
+next page is read when the list is scrolled to its end. Selecting a group shows
 its calls as a waterfall (see :mod:`lookout.ui.views.traces_waterfall`); clicking
 a bar opens the call inspector. ``open_trace_requested`` (e.g. "Open trace" in
 the inspector) shows that trace or session whenever it happened.
@@ -26,20 +27,34 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from lookout.store.traces import (
+    PAGE_SIZE,
     GroupBy,
+    TracePage,
     TraceSummary,
     WaterfallRow,
     find_group,
-    list_traces,
     trace_calls,
+    trace_page,
     waterfall,
 )
 from lookout.ui import theme
 from lookout.ui.context import AppContext
+from lookout.ui.models.cell_painter import CellPainter
 from lookout.ui.models.rows import Column, RowsModel
 from lookout.ui.views.base import View
 from lookout.ui.views.traces_waterfall import WaterfallChart
-from lookout.ui.views.view_helpers import EmptyState, ago, duration_ms, list_table, local_time, money, when
+from lookout.ui.views.view_helpers import (
+    EmptyState,
+    Requests,
+    Stale,
+    ago,
+    check,
+    duration_ms,
+    list_table,
+    local_time,
+    money,
+    when,
+)
 
 EMPTY_TEXT = (
     "No traced calls in this time range.<br>Send <code>x-lookout-trace</code> or "
@@ -72,8 +87,10 @@ class TracesView(View):
         super().__init__(ctx, parent)
         self.group_by: GroupBy = "trace"
         self.selected: TraceSummary | None = None
+        self.requests = Requests()  # each read of the list; a page of an older one is dropped
         self.model: RowsModel[TraceSummary] = RowsModel(trace_columns(), self)
         self.table = list_table(self.model, self)
+        self.table.setItemDelegate(CellPainter(self.model, self.table))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.waterfall = WaterfallChart()
         self.waterfall.call_clicked.connect(ctx.open_call_requested)
@@ -92,17 +109,25 @@ class TracesView(View):
         QShortcut(QKeySequence("S"), self, lambda: self.set_group_by("session"))
 
     def refresh(self) -> None:
+        """Read the list again from the newest, as many rows as are loaded (so the place is kept)."""
+        self._read(max(PAGE_SIZE, self.model.rowCount()))
+
+    def _read(self, limit: int) -> None:
         since, until = self.ctx.time_range.iso_bounds()
-        by = self.group_by
-        query = lambda db: list_traces(db, by=by, since_iso=since, until_iso=until)  # noqa: E731
-        self.ctx.run("traces-list", query, self._show)
+        by, stale = self.group_by, self.requests.next()
+
+        def first_pages(db: Database) -> TracePage:
+            check(stale)  # a second refresh right after this one
+            return trace_page(db, by=by, since_iso=since, until_iso=until, limit=limit)
+
+        self.ctx.run("traces-list", first_pages, lambda page: self._show(stale, page, (since, until)))
 
     def set_group_by(self, by: GroupBy) -> None:
         if by != self.group_by:
             self.group_by = by
             self._buttons[by].setChecked(True)
             self.selected = None
-            self.refresh()
+            self._read(PAGE_SIZE)
 
     def open_item(self, item_id: str) -> None:
         """Show one trace (or session) by id, even outside the selected time range.
@@ -143,20 +168,42 @@ class TracesView(View):
         splitter.setSizes([520, 760])
         return splitter
 
-    def _show(self, traces: list[TraceSummary]) -> None:
+    def _show(self, stale: Stale, page: TracePage, bounds: tuple[str, str]) -> None:
+        traces = page.traces
         nothing = not traces and self.selected is None
         self.pages.setCurrentIndex(1 if nothing else 0)
         self.model.set_rows(traces)
-        noun = "traces" if self.group_by == "trace" else "sessions"
-        self.count.setText(f"{len(traces):,} {noun} in the last {self.ctx.time_range.label}")
+        self._offer_next(stale, page, bounds)
         for column in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(column)
-        ids = [t.id for t in traces]
+        ids = [t.id for t in self.model.rows]  # in the user's sort, if they chose one
         keep = self.selected.id if self.selected is not None else None
         if keep in ids:
             self.table.selectRow(ids.index(keep))
         elif traces and self.selected is None:
             self.table.selectRow(0)
+
+    def _offer_next(self, stale: Stale, page: TracePage, bounds: tuple[str, str]) -> None:
+        """Offer the page after ``page`` if there is one, and say how many groups are listed."""
+        if page.more:
+            by, last = self.group_by, page.traces[-1]
+
+            def next_page(db: Database) -> TracePage:
+                return trace_page(db, by=by, since_iso=bounds[0], until_iso=bounds[1], after=last)
+
+            fetch = lambda: self.ctx.run(  # noqa: E731
+                "traces-page", next_page, lambda rows: self._append(stale, rows, bounds)
+            )
+            self.model.offer_more(fetch)
+        noun = "traces" if self.group_by == "trace" else "sessions"
+        listed, period = f"{self.model.rowCount():,} {noun}", self.ctx.time_range.label
+        more = f"Newest {listed} of the last {period} (scroll for more)"
+        self.count.setText(more if page.more else f"{listed} in the last {period}")
+
+    def _append(self, stale: Stale, page: TracePage, bounds: tuple[str, str]) -> None:
+        if not stale():  # else the list was read again meanwhile
+            self.model.append_rows(page.traces)
+            self._offer_next(stale, page, bounds)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = selected.indexes()
@@ -169,11 +216,12 @@ class TracesView(View):
             self.waterfall.show_rows([])
             return
         self.pages.setCurrentIndex(0)
-        if summary.kind != self.group_by:
+        regroup = summary.kind != self.group_by
+        if regroup:
             self.group_by = summary.kind
             self._buttons[summary.kind].setChecked(True)
         self._load(summary)
-        self.refresh()
+        self._read(PAGE_SIZE if regroup else max(PAGE_SIZE, self.model.rowCount()))
 
     def _load(self, summary: TraceSummary) -> None:
         self.selected = summary

@@ -2,8 +2,9 @@
 
 Formatting of stored values for people (local times, "3 min ago", durations,
 money where unknown is not zero), the empty-state panel that points somewhere
-useful, a list table set up the same way everywhere, and a worker for blocking
-work that is not a database read (writes, network probes, redaction).
+useful, a list table set up the same way everywhere, a way for a superseded
+query to stop early, and a worker for blocking work that is not a database read
+(writes, network probes, redaction).
 """
 
 from __future__ import annotations
@@ -126,6 +127,48 @@ def content_or_empty(view: QWidget, content: QWidget, empty: QWidget) -> QStacke
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(stack)
     return stack
+
+
+class Superseded(Exception):
+    """Raised by a view's query that a newer one replaced before it finished; never shown.
+
+    ``AppContext.run`` delivers only the newest answer per key, so a superseded query
+    (a second refresh right after the first, a range picked while the last one loads)
+    may stop at its next step instead of finishing work nobody will see.
+    """
+
+
+Stale = Callable[[], bool]
+
+
+def never() -> bool:
+    """The check of a query that nothing supersedes."""
+    return False
+
+
+class Requests:
+    """Numbers a view's requests so that a query can tell it was superseded (see :class:`Superseded`).
+
+    Example::
+
+        stale = self.requests.next()
+        self.ctx.run("overview", lambda db: overview_data(db, start, end, stale=stale), self.show)
+    """
+
+    def __init__(self) -> None:
+        self._latest = 0
+
+    def next(self) -> Stale:
+        """A new request; the returned check is true once a newer one was made."""
+        self._latest += 1
+        mine = self._latest
+        return lambda: self._latest != mine
+
+
+def check(stale: Stale) -> None:
+    """Stop a superseded query here (raises :class:`Superseded`)."""
+    if stale():
+        raise Superseded
 
 
 class _Relay(QObject):
