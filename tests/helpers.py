@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from yarl import URL
 
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
@@ -73,3 +75,36 @@ async def wait_for_calls(data_dir: Path, count: int, within_s: float = 10.0) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"expected {count} calls in the database, found {len(rows)}")
         await asyncio.sleep(0.05)
+
+
+Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def raw_server(script: Script) -> AsyncIterator[tuple[URL, list[bytes]]]:
+    """A TCP server that runs ``script`` per connection; yields its URL and a list for request heads."""
+    heads: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await script(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield URL(f"http://127.0.0.1:{port}/v1/x?a=1"), heads
+    finally:
+        server.close()
+
+
+async def read_request(reader: asyncio.StreamReader, heads: list[bytes]) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    heads.append(head)
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return await reader.readexactly(int(line.split(b":")[1]))
+    return b""

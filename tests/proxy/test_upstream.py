@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 
 import pytest
 from yarl import URL
 
 from lookout.proxy.upstream import UpstreamPool, request_head
 from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError, UpstreamTimeout
-
-Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@asynccontextmanager
-async def raw_server(script: Script) -> AsyncIterator[tuple[URL, list[bytes]]]:
-    """A TCP server that runs ``script`` per connection; yields its URL and a list for request heads."""
-    heads: list[bytes] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await script(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield URL(f"http://127.0.0.1:{port}/v1/x?a=1"), heads
-    finally:
-        server.close()
-
-
-async def read_request(reader: asyncio.StreamReader, heads: list[bytes]) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    heads.append(head)
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return await reader.readexactly(int(line.split(b":")[1]))
-    return b""
+from tests.helpers import raw_server, read_request
 
 
 def pool(read_timeout: float = 2.0) -> UpstreamPool:

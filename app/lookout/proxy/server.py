@@ -39,6 +39,8 @@ STATUS_PATH = "_lookout"
 WHOLE_BODY_MAX = 256 * 1024
 # A response this small with a Content-Length is sent as one piece once read.
 SMALL_RESPONSE_MAX = 64 * 1024
+# How long a relayed head may wait for the body's first piece, to leave with it.
+HEAD_HOLD_S = 0.002
 
 
 class ProxyServer:
@@ -147,8 +149,15 @@ class ProxyServer:
                     return web.Response(
                         body=body, status=upstream.status, reason=upstream.reason, headers=headers
                     )
-                response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
+                # Hold the head for the first body piece if it follows at once: one
+                # write and one wake-up of the client instead of two, which is most
+                # of what a proxy adds to the time to first token. A head that is
+                # followed by silence (a model thinking) goes out on its own.
+                started = await upstream.body_started(HEAD_HOLD_S)
+                response = HeldHeadResponse(status=upstream.status, reason=upstream.reason, headers=headers)
                 await response.prepare(request)
+                if not started:
+                    await response.write(b"")  # sends the held head alone
                 await relay_body(upstream, response, received, exchange)
             finally:
                 upstream.release()  # reused only if the body was read to its end
@@ -245,6 +254,17 @@ def _small_and_whole(upstream: UpstreamResponse) -> bool:
     length = upstream.content_length
     content_type = upstream.headers.get("Content-Type", "")
     return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in content_type
+
+
+class HeldHeadResponse(web.StreamResponse):
+    """A streamed response whose head leaves with the first body write (or ``write(b"")``).
+
+    aiohttp (3.12 and later) buffers the head this way for ``web.Response``; a
+    plain StreamResponse sends it the moment it is prepared. Older aiohttp
+    ignores the attribute and sends it at once, which is only a little slower.
+    """
+
+    _send_headers_immediately = False
 
 
 class ClientGone(Exception):

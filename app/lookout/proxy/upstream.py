@@ -55,6 +55,10 @@ class UpstreamResponse:
                 return
             yield piece
 
+    async def body_started(self, within_s: float) -> bool:
+        """True once the body has started (or ended, or broken), waiting at most ``within_s``."""
+        return await self._conn.body_started(within_s)
+
     async def read(self) -> bytes:
         return b"".join([piece async for piece in self.chunks()])
 

@@ -125,6 +125,21 @@ class Connection(asyncio.Protocol):
                 return None
             await self._wait()
 
+    async def body_started(self, within_s: float) -> bool:
+        """Wait up to ``within_s`` for a body piece, the end of the body or an error; True if one came.
+
+        Unlike the other waits this one never fails: a break shows up at the next read.
+        """
+        if not (self._pieces or self._complete or self._error):
+            self._waiter = self._loop.create_future()
+            timer = self._loop.call_later(within_s, self._wake)
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+                timer.cancel()
+        return bool(self._pieces or self._complete or self._error)
+
     async def _wait(self) -> None:
         if self._error is not None:
             raise self._error
