@@ -318,3 +318,49 @@ def test_call_rates_over_a_long_range_count_every_call_in_its_bucket(
             errors[at] += row.outcome not in ("ok", "client_aborted")
     assert np.allclose(rates.calls_per_min * minutes, calls)
     assert np.allclose(rates.errors_per_min * minutes, errors)
+
+
+def test_rollup_hours_added_up_into_slots_equal_the_hourly_cells(
+    writer: CallWriter, reader_db: Database
+) -> None:
+    writer.write_calls(list(mixed_calls(3000, end=NOW, span_s=3 * DAY, seed=31)))
+    first, last = NOW - 3 * DAY, NOW  # NOW is on a 6-hour boundary
+    hourly = rollup.load(reader_db, first, last)
+    slots = rollup.load(reader_db, first, last, slot_s=6 * HOUR, fields=("calls", "gen_ms"))
+
+    assert set(slots.counts) == {"calls"} and set(slots.sums) == {"gen_ms"}  # only what was asked for
+    assert len(slots) == len(set(slots.keys)) < len(hourly) / 5
+    assert all(key[0] % (6 * HOUR) == 0 for key in slots.keys)
+    keys, group = agg.group_cells(hourly, lambda key: (key[0] // (6 * HOUR) * 6 * HOUR, *key[1:]))
+    assert sorted(keys, key=str) == sorted(slots.keys, key=str)
+    order = np.array([keys.index(key) for key in slots.keys])  # the hourly groups in slots' order
+    hours = agg.Sums(hourly, group, len(keys))
+    assert np.array_equal(hours.count("calls")[order], slots.counts["calls"])
+    assert np.allclose(hours.nullable("gen_ms")[order], slots.sums["gen_ms"], equal_nan=True)
+    for name in ("latency", "ttft"):
+        merged = getattr(hourly, name).merged(group, len(keys))[order]
+        assert np.array_equal(merged, getattr(slots, name).merged(np.arange(len(slots)), len(slots)))
+
+
+def test_performance_over_a_month_equals_the_hourly_reads(writer: CallWriter, reader_db: Database) -> None:
+    writer.write_calls(list(mixed_calls(4000, end=NOW, span_s=30 * DAY, seed=37)))
+    start, end = NOW - 30 * DAY + 1234, NOW - 17  # partial first and last hours: raw edge cells
+
+    perf, classes = agm.performance_and_histograms(reader_db, start, end)
+
+    hourly = agm.model_performance(reader_db, start, end)
+    assert (perf.bucket_s, perf.approximate) == (6 * HOUR, True)
+    assert [m.label for m in perf.models] == [m.label for m in hourly.models]
+    for ours, theirs in zip(perf.models, hourly.models, strict=True):
+        for name in ("starts", "calls", "latency_p50_ms", "latency_p99_ms", "ttft_p95_ms", "tokens_per_s"):
+            assert np.allclose(getattr(ours, name), getattr(theirs, name), equal_nan=True), name
+    expected = agm.latency_histograms(reader_db, start, end)
+    assert [(c.operation_class, [m.label for m in c.models]) for c in classes] == [
+        (c.operation_class, [m.label for m in c.models]) for c in expected
+    ]
+    for ours_class, theirs_class in zip(classes, expected, strict=True):
+        assert np.array_equal(ours_class.edges, theirs_class.edges)
+        assert all(
+            np.array_equal(a.counts, b.counts)
+            for a, b in zip(ours_class.models, theirs_class.models, strict=True)
+        )

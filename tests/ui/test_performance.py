@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from lookout.store.db import open_writer
@@ -133,3 +134,48 @@ def test_refresh_adds_only_new_lines_and_keeps_hidden_models_hidden(
     # A model keeps its colour in every chart.
     colour = latency.curves["llama3.2 p50"].opts["pen"].color().name()
     assert view.charts["rate"].curves["llama3.2"].opts["pen"].color().name() == colour
+
+
+def _hidden_mid_way(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> PerformanceView:
+    """A view that was drawing the last 2 hours when the user moved to another view."""
+    _seed(seeded_data_dir)
+    ctx = make_ctx(seeded_data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - 7200, end=NOW))
+    view.refresh()
+    qtbot.waitUntil(lambda: view.turns.busy)  # its data arrived, its charts are being drawn
+    view.hide()
+    assert not view.turns.busy
+    return view
+
+
+def test_shown_again_it_finishes_drawing_what_it_had(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    view = _hidden_mid_way(qtbot, seeded_data_dir, make_ctx, settle)
+    view.show()
+    qtbot.waitUntil(lambda: view.turns.busy)  # the next turn, no refresh having come
+    settle(view.ctx)
+    assert "1-minute" in view.note.text()
+    assert all(chart.updatesEnabled() for chart in view.charts.values())
+
+
+def test_shown_stale_and_refreshed_it_draws_only_the_fresh_data(
+    qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
+) -> None:
+    view = _hidden_mid_way(qtbot, seeded_data_dir, make_ctx, settle)
+    view.ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
+    view.show()  # what the window does for a stale view: show it, then refresh it
+    view.refresh()
+    QApplication.processEvents()
+    # Neither the old data's drawing nor a paint of the stale charts competes with the query.
+    assert not view.turns.busy
+    assert not any(chart.updatesEnabled() for chart in [*view.charts.values(), *view.histograms.values()])
+    settle(view.ctx)
+    assert "1-hour" in view.note.text()
+    assert all(chart.updatesEnabled() for chart in [*view.charts.values(), *view.histograms.values()])

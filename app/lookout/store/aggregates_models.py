@@ -20,8 +20,11 @@ from numpy.typing import NDArray
 from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc
+from lookout.store import rollup
 from lookout.store.aggregates import (
     DAY_S,
+    HOUR_S,
+    RAW_MAX_S,
     Floats,
     Kpis,
     Names,
@@ -39,7 +42,7 @@ from lookout.store.aggregates import (
     percentiles,
     slot_for,
 )
-from lookout.store.rollup_cells import BUCKETS_PER_DOUBLING, EDGES, Cells
+from lookout.store.rollup_cells import BUCKETS_PER_DOUBLING, EDGES, Cells, concat
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +172,7 @@ def performance_and_histograms(
     db: Database, start: float, end: float
 ) -> tuple[Performance, list[ClassHistogram]]:
     """:func:`model_performance` and :func:`latency_histograms` from one read of the range."""
-    cells = load_cells(db, start, end, slot_s=slot_for(end - start))
+    cells = _bucketed_cells(db, start, end)
     return _performance(cells, start, end), _class_histograms(cells, 4)
 
 
@@ -318,6 +321,26 @@ def _performance(cells: Cells, start: float, end: float) -> Performance:
     ]
     series.sort(key=lambda s: (-int(s.calls.sum()), s.label))
     return Performance(bucket, series, approximate=not cells.exact)
+
+
+def _bucketed_cells(db: Database, start: float, end: float) -> Cells:
+    """The cells of the range, rollup hours added up into chart buckets as they are read.
+
+    What :func:`load_cells` gives, in ~6x fewer cells at 30 d (6-hour buckets): grouping them
+    per model and bucket then costs next to nothing.
+    """
+    bucket = bucket_for(end - start)
+    if end - start <= RAW_MAX_S or bucket % HOUR_S or rollup.TABLE not in db.table_names():
+        return load_cells(db, start, end, slot_s=slot_for(end - start))
+    first, last = math.ceil(start / HOUR_S) * HOUR_S, math.floor(end / HOUR_S) * HOUR_S
+    edges = [
+        load_cells(db, edge_start, edge_end, slot_s=HOUR_S)  # under an hour: raw rows
+        for edge_start, edge_end in ((start, first), (last, end))
+        if edge_start < edge_end
+    ]
+    # Only the fields these charts read: a month of hours is ~9 k rows, each field ~1 ms.
+    hours = rollup.load(db, first, last, slot_s=bucket, fields=("calls", "gen_tokens", "gen_ms"))
+    return concat([hours, *edges])
 
 
 def _class_histograms(cells: Cells, per_doubling: int) -> list[ClassHistogram]:

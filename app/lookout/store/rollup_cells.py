@@ -88,7 +88,11 @@ class RawValues:
 
 @dataclass(slots=True)
 class Cells:
-    """Aggregates for ``len(keys)`` cells, column by column."""
+    """Aggregates for ``len(keys)`` cells, column by column.
+
+    ``counts`` and ``sums`` hold every field of :data:`COUNT_FIELDS` and :data:`NULLABLE_FIELDS`,
+    unless the cells were loaded with fewer (``rollup.load(fields=...)``).
+    """
 
     keys: list[Key]
     counts: dict[str, NDArray[np.int64]]
@@ -128,15 +132,18 @@ def empty_cells(*, exact: bool) -> Cells:
 
 
 def concat(parts: Sequence[Cells]) -> Cells:
-    """All cells of ``parts`` side by side (keys may repeat; grouping merges them)."""
+    """All cells of ``parts`` side by side (keys may repeat; grouping merges them), with the fields
+    every part has."""
     if not parts:
         return empty_cells(exact=True)
     exact = all(part.exact for part in parts)
     offsets = np.cumsum([0, *(len(part) for part in parts[:-1])])
+    counts = [name for name in COUNT_FIELDS if all(name in p.counts for p in parts)]
+    sums = [name for name in NULLABLE_FIELDS if all(name in p.sums for p in parts)]
     return Cells(
         keys=[key for part in parts for key in part.keys],
-        counts={name: np.concatenate([p.counts[name] for p in parts]) for name in COUNT_FIELDS},
-        sums={name: np.concatenate([p.sums[name] for p in parts]) for name in NULLABLE_FIELDS},
+        counts={name: np.concatenate([p.counts[name] for p in parts]) for name in counts},
+        sums={name: np.concatenate([p.sums[name] for p in parts]) for name in sums},
         latency=_concat_hist([p.latency for p in parts], offsets),
         ttft=_concat_hist([p.ttft for p in parts], offsets),
         raw_latency=_concat_raw([p.raw_latency for p in parts], offsets) if exact else None,
@@ -179,11 +186,11 @@ def cells_from_rows(rows: Sequence[Sequence[Any]], slot_s: float) -> Cells:
         "gen_tokens": np.bincount(group, weights=np.where(generated, output_tokens, 0), minlength=size),
     }
     sums = {
-        "input_tokens": _nullable_sum(group, input_tokens, size),
-        "output_tokens": _nullable_sum(group, output_tokens, size),
-        "cached_tokens": _nullable_sum(group, _floats(columns[10]), size),
-        "cost_usd": _nullable_sum(group, cost, size),
-        "gen_ms": _nullable_sum(group, np.where(generated, gen_ms, np.nan), size),
+        "input_tokens": nullable_sum(group, input_tokens, size),
+        "output_tokens": nullable_sum(group, output_tokens, size),
+        "cached_tokens": nullable_sum(group, _floats(columns[10]), size),
+        "cost_usd": nullable_sum(group, cost, size),
+        "gen_ms": nullable_sum(group, np.where(generated, gen_ms, np.nan), size),
     }
     return Cells(
         keys=list(index),
@@ -273,7 +280,8 @@ def _floats(values: Sequence[Any]) -> NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _nullable_sum(group: NDArray[np.int64], values: NDArray[np.float64], size: int) -> NDArray[np.float64]:
+def nullable_sum(group: NDArray[np.int64], values: NDArray[np.float64], size: int) -> NDArray[np.float64]:
+    """Per-group sums of ``values`` (``size`` groups), NaN where a group has no known value."""
     known = ~np.isnan(values)
     total = np.bincount(group[known], weights=values[known], minlength=size)
     reported = np.bincount(group[known], minlength=size) > 0

@@ -226,11 +226,14 @@ def fill_legend(
 
 
 def fit_now(chart: Chart) -> None:
-    """Fit the auto range to the new data now rather than in the next paint.
+    """Fit the auto range to the new data, and map the view to it, now rather than in the next paint.
 
-    Fitting in a paint changes the range there, which repaints the chart a second time.
+    Either done in a paint changes the items' geometry there, which repaints the chart a
+    second time.
     """
-    chart.getPlotItem().getViewBox().updateAutoRange()
+    box = chart.getPlotItem().getViewBox()
+    box.updateAutoRange()
+    box.updateMatrix()
 
 
 def zoom_time_only(plot: pg.PlotItem) -> None:

@@ -5,14 +5,14 @@ A :class:`LinePool` owns the lines of one chart made by
 :meth:`LinePool.sync` is a :class:`~lookout.ui.turns.TurnQueue` job that makes the chart
 show exactly the given lines: it replaces the data of the lines it has, adds the new ones,
 removes the gone ones, and adds legend entries for new groups, yielding whenever a step
-has worked for :data:`STEP_BUDGET_S`. A refresh with the same models so costs a
-``setData`` per line, and a new model only its own lines and legend entry; the chart
-repaints once, when a sync that added or removed lines is done.
+has worked for :data:`STEP_BUDGET_S`. A refresh with the same models so costs a new
+path per line, and a new model only its own lines and legend entry. The chart does not
+paint while it syncs, and paints once when done, in a turn of its own.
 
-Time series lines are bare ``PlotCurveItem`` objects (plus dots where points are few or
-isolated): adding one costs ~0.6 ms against ~3.5 ms for a ``PlotDataItem``, whose
-downsampling a chart of a few hundred buckets per line does not need. Histograms, on a
-log axis, keep ``PlotDataItem`` for its log mode.
+Time series lines are handles of one :class:`~lookout.ui.charts_lineset.LineSet` per
+chart, which paints them all (plus dots where points are few or isolated): its paint
+only strokes paths built while syncing. Histograms, on a log axis, keep ``PlotDataItem``
+for its log mode and step outlines.
 
 Lines of a group (a model) share its colour, given by ``colour_of``, and its legend entry.
 Toggling the entry calls ``on_toggle(group, visible)``: the owner shows or hides the group
@@ -30,6 +30,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import ArrayLike, NDArray
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
 
 from lookout.ui import theme
 from lookout.ui.charts import DASHES, WIDE_LINES_UP_TO, log_ticks
@@ -43,6 +44,7 @@ from lookout.ui.charts_lines import (
     limit_x,
     place_legend,
 )
+from lookout.ui.charts_lineset import LineHandle, LineSet
 
 # Work per event-loop turn before a sync yields: well inside the 50 ms budget (issue 6),
 # leaving room for the paint that may follow in the same turn.
@@ -63,7 +65,7 @@ class Line:
 
 @dataclass(slots=True)
 class _Drawn:
-    curve: pg.GraphicsObject  # PlotCurveItem, or PlotDataItem for histograms
+    curve: LineHandle | pg.PlotDataItem  # a PlotDataItem for histograms
     dots: pg.ScatterPlotItem | None
     group: str
     dash: str
@@ -88,16 +90,19 @@ class LinePool:
         self._width = 2.0
         self._legend = chart_legend(chart)
         self._leaders: dict[str, pg.GraphicsObject] = {}  # group -> the line its legend entry toggles
+        self._lines = LineSet()
+        if not histogram:
+            chart.getPlotItem().addItem(self._lines)
         chart.on_restyle(self._restyle, now=False)
 
     def sync(self, lines: Sequence[Line]) -> Iterator[None]:
         """Make the chart show exactly ``lines`` (those with no finite value are left out)."""
         shown = [line for line in lines if np.isfinite(as_floats(line.y)).any()]
         wanted = {line.name for line in shown}
-        added = [line for line in shown if line.name not in self._drawn]
         gone = [name for name in self._drawn if name not in wanted]
-        if added or gone:
-            self.chart.setUpdatesEnabled(False)  # one repaint at the end, not one per step
+        # One repaint at the end, in a turn of its own: a chart left to paint after each
+        # step painted two or three times per refresh, each paint as long as a step.
+        self.chart.setUpdatesEnabled(False)
         try:
             for name in gone:
                 self._remove(name)
@@ -116,6 +121,7 @@ class LinePool:
                     self._add(line)
             yield from self._fill_legend(shown)
             self._fit(shown)
+            yield
         finally:
             # Also a new chart's, built with updates off so it paints first with its lines.
             self.chart.setUpdatesEnabled(True)
@@ -131,14 +137,16 @@ class LinePool:
     def _add(self, line: Line) -> None:
         options = self._style(line.group, line.dash).options(self.chart.palette_)
         xs, ys = as_floats(line.x), as_floats(line.y)
+        curve: LineHandle | pg.PlotDataItem
         if self._histogram:
             # Symbol pens imply dots unless told otherwise.
             curve = pg.PlotDataItem(
                 xs, ys, stepMode="center", fillLevel=0, dynamicRangeLimit=None, **options, symbol=None
             )
+            self.chart.getPlotItem().addItem(curve)
         else:
-            curve = pg.PlotCurveItem(xs, ys, pen=options["pen"], connect="finite")
-        self.chart.getPlotItem().addItem(curve)
+            curve = self._lines.add(_pen(options))
+            curve.set_data(xs, ys)
         drawn = _Drawn(curve, None, line.group, line.dash)
         self._drawn[line.name] = drawn
         self.chart.curves[line.name] = curve
@@ -151,11 +159,11 @@ class LinePool:
     def _update(self, line: Line) -> None:
         drawn = self._drawn[line.name]
         xs, ys = as_floats(line.x), as_floats(line.y)
-        if self._histogram:
-            drawn.curve.setData(xs, ys)
-        else:
-            drawn.curve.setData(xs, ys, connect="finite")
+        if isinstance(drawn.curve, LineHandle):
+            drawn.curve.set_data(xs, ys)
             self._dots(drawn, xs, ys)
+        else:
+            drawn.curve.setData(xs, ys)
 
     def _dots(self, drawn: _Drawn, xs: NDArray[np.float64], ys: NDArray[np.float64]) -> None:
         """Dots on the points where they are few or isolated (a lone bucket draws no line)."""
@@ -177,9 +185,12 @@ class LinePool:
         if self._leaders.get(drawn.group) is drawn.curve:
             self._legend.removeItem(drawn.curve)
             del self._leaders[drawn.group]
-        for item in (drawn.curve, drawn.dots):
-            if item is not None:
-                plot.removeItem(item)
+        if isinstance(drawn.curve, LineHandle):
+            self._lines.remove(drawn.curve)
+        else:
+            plot.removeItem(drawn.curve)
+        if drawn.dots is not None:
+            plot.removeItem(drawn.dots)
         del self.chart.curves[name], self.chart.groups[name]
 
     def _fill_legend(self, shown: Sequence[Line]) -> Iterator[None]:
@@ -223,11 +234,17 @@ class LinePool:
     def _restyle(self, palette: theme.Palette) -> None:
         for drawn in self._drawn.values():
             options = self._style(drawn.group, drawn.dash).options(palette)
-            if self._histogram:
+            if isinstance(drawn.curve, LineHandle):
+                drawn.curve.set_pen(_pen(options))
+            else:
                 drawn.curve.opts.update(options, symbol=None)
                 drawn.curve.updateItems(styleUpdate=True)
-            else:
-                drawn.curve.setPen(options["pen"])
             if drawn.dots is not None:
                 drawn.dots.setPen(options["symbolPen"])
                 drawn.dots.setBrush(options["symbolBrush"])
+
+
+def _pen(options: dict[str, object]) -> QPen:
+    pen = options["pen"]
+    assert isinstance(pen, QPen)  # as LineStyle.options makes it
+    return pen

@@ -8,7 +8,8 @@ across refreshes. A model keeps its colour in every chart. Data comes from one
 off-thread query (:func:`performance_data`) per refresh. Chart frames are built
 once, one per event-loop turn; their lines are kept by name and updated in place
 (:class:`~lookout.ui.charts_pool.LinePool`), a few per turn, so a refresh keeps the
-user's zoom and never blocks input for long (issue 6).
+user's zoom and never blocks input for long (issue 6). Each chart paints once per
+refresh; a stale view being shown waits for its fresh data rather than painting the old.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -112,6 +114,10 @@ class PerformanceView(View):
         self._colours: dict[str, int] = {}  # model -> series colour, the same in every chart
         self.turns = TurnQueue(self)
         self.data: ViewData[PerformanceData] = ViewData(self, self.turns, self._query, self._jobs)
+        self._resume = QTimer(self)  # shows what is left of the last data, unless a refresh comes first
+        self._resume.setSingleShot(True)
+        self._resume.setInterval(0)
+        self._resume.timeout.connect(self.data.shown)
         self.note = QLabel("")
         self._time_grid = QGridLayout()
         self._hist_row = QHBoxLayout()
@@ -124,13 +130,21 @@ class PerformanceView(View):
         self.stack = content_or_empty(self, self._content(), self.empty)
 
     def refresh(self) -> None:
+        # Fresher data is on its way. Finishing the drawing of the old (left when the view was
+        # hidden mid-way), or painting the charts of a stale view just shown, would only hold
+        # the GUI thread, and the GIL, against the query: each chart paints once, when synced.
+        self._resume.stop()
+        if self._reveal.busy:
+            self._reveal.replace([])
         self.data.request()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.data.shown()
+        # Next turn: the window refreshes a stale view right after showing it.
+        self._resume.start()
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self._resume.stop()
         self.data.hidden()
         super().hideEvent(event)
 
