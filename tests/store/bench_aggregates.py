@@ -24,29 +24,22 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from lookout.store import aggregates as agg
-from lookout.store import aggregates_models as agm
 from lookout.store import rollup
 from lookout.store.db import database_path, open_reader, open_writer
 from lookout.store.rollup_cells import SOURCE_COLUMNS
 from lookout.store.writer import CallWriter
+from lookout.ui.views.cost import cost_data
+from lookout.ui.views.overview import overview_data
+from lookout.ui.views.performance import performance_data
 from tests.store.factories import NOW, bulk_insert, mixed_calls
 
 DAY = 86_400.0
 RANGES = (("15m", 900.0), ("1h", 3600.0), ("24h", DAY), ("7d", 7 * DAY), ("30d", 30 * DAY))
-# The queries each view runs on a refresh.
+# The queries each view runs on a refresh: the views' own data functions.
 VIEWS: dict[str, Callable[[Database, float, float], Any]] = {
-    "overview (kpis + previous, rates)": lambda db, s, e: (
-        agg.compare_kpis(db, s, e),
-        agg.call_rates(db, s, e),
-    ),
-    "performance (series, histograms)": lambda db, s, e: agm.performance_and_histograms(db, s, e),
-    "cost (spend, usage, unpriced, projection)": lambda db, s, e: (
-        agm.spend_per_day(db, s, e),
-        agm.usage_by_model(db, s, e),
-        agm.unpriced_calls(db, s, e),
-        agm.project_month_end(db, e),
-    ),
+    "overview (kpis + previous, rates, groups, alerts)": lambda db, s, e: overview_data(db, s, e),
+    "performance (series, histograms)": lambda db, s, e: performance_data(db, s, e),
+    "cost (spend, usage, unpriced, projection)": lambda db, s, e: cost_data(db, s, e, utc_offset_s=0.0),
 }
 
 
