@@ -16,19 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lookout.core.config import Config
+from lookout.drift_output import Side, UnitResult, baseline_json, day, table, unit_json, unit_table
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from lookout.analysis.drift_metrics import MetricDrift
     from lookout.core.drift_config import DriftSettings
-    from lookout.store.drift import Baseline, Snapshot
-    from lookout.store.drift_windows import Unit, Windows
+    from lookout.store.drift import Snapshot
+    from lookout.store.drift_windows import Windows
 
 ACTIONS = ("show", "pin", "baselines", "unpin")
 EPILOG = """examples:
@@ -40,7 +38,6 @@ EPILOG = """examples:
   lookout drift --baseline before-prompt-v2
   lookout drift baselines
   lookout drift unpin before-prompt-v2"""
-HEADERS = ("metric", "baseline", "current", "change", "test", "score", "PSI", "verdict")
 
 
 def add_parser(command: Any) -> None:
@@ -85,29 +82,6 @@ def run_drift(args: argparse.Namespace, config: Config) -> int:
     return _show(args, config)
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
-    """One window of a unit: its calls, and how many of them were read."""
-
-    calls: int
-    rows: int
-
-    @property
-    def sampled(self) -> bool:
-        return self.rows < self.calls
-
-
-@dataclass(frozen=True, slots=True)
-class UnitResult:
-    """One unit's comparison as printed: its windows and every metric's drift."""
-
-    unit: Unit
-    windows: Windows
-    baseline: Side
-    current: Side
-    metrics: tuple[MetricDrift, ...]
-
-
 def _show(args: argparse.Namespace, config: Config) -> int:
     from lookout.core.clock import iso_utc, now, parse_duration
     from lookout.store.db import open_reader
@@ -129,14 +103,14 @@ def _show(args: argparse.Namespace, config: Config) -> int:
         rows = [row for row in rows if args.only_upstream in (None, row.upstream)]
     results = _units(rows)
     if args.format == "json":
-        print(json.dumps([_unit_json(result, source, computed_at) for result in results], indent=2))
+        print(json.dumps([unit_json(result, source, computed_at) for result in results], indent=2))
         return 0
     print(_source_line(source, computed_at, fresh=args.fresh), end="\n\n")
     if not results:
         scope = " for that model or upstream" if args.model or args.only_upstream else ""
         print(f"no calls in the current window{scope}: nothing to compare. Try a longer --since.")
     else:
-        print("\n\n".join(_unit_table(result) for result in results))
+        print("\n\n".join(unit_table(result) for result in results))
     return 0
 
 
@@ -208,7 +182,7 @@ def _pin(args: argparse.Namespace, config: Config) -> int:
         )
     finally:
         db.close()
-    print(f"pinned baseline {baseline.name}: {_day(baseline.start)} → {_day(baseline.end)}")
+    print(f"pinned baseline {baseline.name}: {day(baseline.start)} → {day(baseline.end)}")
     print(f"compare with it: lookout drift --baseline {baseline.name}")
     return 0
 
@@ -238,12 +212,21 @@ def _baselines(args: argparse.Namespace, config: Config) -> int:
 
     baselines = list_baselines(open_reader(config.data_dir))
     if args.format == "json":
-        print(json.dumps([_baseline_json(baseline) for baseline in baselines], indent=2))
+        print(json.dumps([baseline_json(baseline) for baseline in baselines], indent=2))
     elif not baselines:
         print("no pinned baselines. Pin one: lookout drift pin NAME --from 2026-11-01 --to 2026-11-08")
     else:
-        rows = [(b.name, _day(b.start), _day(b.end), _day(b.created_at), b.note or "") for b in baselines]
-        print(_table(("name", "from", "to", "pinned", "note"), rows))
+        rows = [
+            (
+                b.name,
+                day(b.start),
+                day(b.end),
+                day(b.created_at),
+                b.note or "",
+            )
+            for b in baselines
+        ]
+        print(table(("name", "from", "to", "pinned", "note"), rows))
     return 0
 
 
@@ -261,155 +244,3 @@ def _when(text: str, at: float) -> float:
         raise ValueError(
             f"invalid time {text!r}: use a date such as 2026-11-01, or a duration ago such as 14d"
         ) from None
-
-
-# --- table ------------------------------------------------------------------------------
-
-
-def _unit_table(result: UnitResult) -> str:
-    windows = result.windows
-    baseline = _window(windows.baseline_from, windows.baseline_to, result.baseline)
-    current = _window(windows.current_from, windows.current_to, result.current)
-    return "\n".join(
-        [
-            result.unit.label,
-            f"  baseline {windows.baseline_name}: {baseline}",
-            f"  current: {current}",
-            _table(HEADERS, [_metric_row(metric) for metric in result.metrics]),
-        ]
-    )
-
-
-def _metric_row(metric: MetricDrift) -> tuple[str, ...]:
-    from lookout.analysis.drift_metrics import METRICS_BY_NAME
-    from lookout.analysis.drift_verdict import TEST_NAMES, movement, p_value, signed_percent
-
-    label, unit = METRICS_BY_NAME[metric.metric].label, METRICS_BY_NAME[metric.metric].unit
-
-    if metric.severity == "insufficient":
-        counts = f"{metric.baseline.n} / {metric.current.n} values"
-        return (label, "", "", "", "", "", "", f"not enough data ({counts})")
-    result = metric.result
-    value = result.score
-    score = "-" if value is None else p_value(value) if result.p_value is not None else f"{value:.2f}"
-    psi = f"{metric.divergence.psi:.2f}" if metric.divergence else "-"
-    if metric.swapped:
-        verdict = f"MODEL SWAP: {', '.join(metric.new_values)}"
-    elif metric.severity == "none":
-        verdict = "no drift"
-    else:
-        verdict = f"{metric.severity.upper()}: {movement(metric)}"
-    cells = [_cell(metric, side, unit) for side in ("baseline", "current")]
-    test = TEST_NAMES[result.test]
-    return (label, *cells, signed_percent(metric.change), test, score, psi, verdict)
-
-
-def _cell(metric: MetricDrift, side: str, unit: str) -> str:
-    from lookout.analysis.drift_verdict import percent
-
-    summary = metric.baseline if side == "baseline" else metric.current
-    if metric.kind == "rate":
-        return percent(summary.value)
-    if metric.kind == "categorical":
-        return f"{metric.label} {percent(summary.value)}"
-    return f"{_number(summary.median, unit)} / {_number(summary.p95, unit)}"
-
-
-def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "$":
-        return f"${value:.4f}" if value >= 0.01 else f"${value:.6f}"
-    text = f"{value:,.1f}" if abs(value) < 100 and unit == "tok/s" else f"{value:,.0f}"
-    return f"{text} {unit}" if unit in ("ms", "tok/s") else text
-
-
-def _window(start: str, end: str, rows: Side) -> str:
-    sampled = f", sampled {rows.rows:,}" if rows.sampled else ""
-    return f"{_minute(start)} → {_minute(end)} UTC, {rows.calls:,} calls{sampled}"
-
-
-def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
-
-
-def _minute(iso: str) -> str:
-    return iso[:16].replace("T", " ")
-
-
-def _day(iso: str) -> str:
-    return iso[:10] if iso.endswith("T00:00:00.000Z") else _minute(iso)
-
-
-# --- JSON -------------------------------------------------------------------------------
-
-
-def _unit_json(result: UnitResult, source: str, computed_at: str) -> dict[str, Any]:
-    windows = result.windows
-    return {
-        "upstream": result.unit.upstream,
-        "model": result.unit.model,
-        "operation": result.unit.operation,
-        "baseline": {
-            "name": windows.baseline_name,
-            "from": windows.baseline_from,
-            "to": windows.baseline_to,
-            "calls": result.baseline.calls,
-            "sampled": result.baseline.sampled,
-        },
-        "current": {
-            "from": windows.current_from,
-            "to": windows.current_to,
-            "calls": result.current.calls,
-            "sampled": result.current.sampled,
-        },
-        "metrics": [_metric_json(metric) for metric in result.metrics],
-        "source": source,  # "snapshot": the recorder's hourly run; "computed": now
-        "computed_at": computed_at,
-    }
-
-
-def _metric_json(metric: MetricDrift) -> dict[str, Any]:
-    def side(summary: Any) -> dict[str, Any]:
-        return {
-            "n": summary.n,
-            "value": summary.value,
-            "median": summary.median,
-            "p95": summary.p95,
-            "shares": dict(summary.shares),
-        }
-
-    return {
-        "metric": metric.metric,
-        "kind": metric.kind,
-        "test": metric.result.test,
-        "statistic": metric.result.statistic,
-        "p_value": metric.result.p_value,
-        "p_adjusted": metric.result.p_adjusted,
-        "score": metric.result.score,
-        "psi": metric.divergence.psi if metric.divergence else None,
-        "kl": metric.divergence.kl if metric.divergence else None,
-        "baseline": side(metric.baseline),
-        "current": side(metric.current),
-        "change": metric.change,
-        "severity": metric.severity,
-        "verdict": metric.verdict,
-        "label": metric.label,
-        "new_values": list(metric.new_values),
-        "model_swap": metric.swapped,
-    }
-
-
-def _baseline_json(baseline: Baseline) -> dict[str, Any]:
-    return {
-        "name": baseline.name,
-        "from": baseline.start,
-        "to": baseline.end,
-        "created_at": baseline.created_at,
-        "note": baseline.note,
-    }
