@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import keyring
 import pytest
 
 from lookout.core.config import CaptureSettings, Config, ProxySettings
@@ -28,3 +30,21 @@ async def test_long_lived_objects_are_frozen_once_the_engine_listens(tmp_path: P
         # The modules and the server are out of the collector's full passes.
         assert gc.get_freeze_count() > 10_000
         assert all(obj is not running_engine for obj in gc.get_objects())
+
+
+async def test_the_keyring_backend_is_resolved_before_the_engine_listens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved: list[bool] = []
+    get_keyring = keyring.get_keyring
+
+    def counting() -> Any:
+        resolved.append(True)
+        return get_keyring()
+
+    monkeypatch.setattr(keyring, "get_keyring", counting)
+    config = Config(
+        data_dir=tmp_path, proxy=ProxySettings(port=0), capture=CaptureSettings(store_bodies=False)
+    )
+    async with running_engine(config):
+        assert resolved  # not left to the first call that needs a key

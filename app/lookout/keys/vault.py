@@ -20,6 +20,7 @@ cache at once, and :func:`refresh` drops it for callers that know better.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -145,6 +146,19 @@ def check_key(key: str) -> None:
         raise ValueError(f"an API key must be 1 to {MAX_KEY_CHARS} characters long")
     if not (key.isascii() and key.isprintable()) or any(char.isspace() for char in key):
         raise ValueError("an API key must be a single line of printable ASCII without spaces")
+
+
+def load_backend() -> None:
+    """Resolve the keyring backend now rather than on the first call that needs a key.
+
+    The first resolution imports and probes every backend (~140 ms here). Even in
+    the worker thread :func:`key_for_proxy` uses, that holds the GIL, so the
+    proxy's event loop would stall on the user's first call. Problems are reported
+    where a key is needed, with how to fix them, so they are not raised here.
+    """
+    # keyring raises whatever a misconfigured backend name causes
+    with contextlib.suppress(Exception):
+        keyring.get_keyring()
 
 
 def backend_problem() -> str | None:

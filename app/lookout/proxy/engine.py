@@ -20,6 +20,7 @@ from aiohttp import web
 
 from lookout.core.config import Config
 from lookout.core.memory import freeze_long_lived_objects
+from lookout.keys.vault import load_backend
 from lookout.proxy.routing import Router
 from lookout.proxy.server import ProxyServer
 from lookout.recorder.link import RecorderLink
@@ -51,6 +52,7 @@ def install_event_loop_policy() -> str:
 async def running_engine(config: Config) -> AsyncIterator[RunningEngine]:
     """Start the recorder and the proxy; on exit stop both gracefully and flush."""
     os.umask(0o077)
+    load_backend()
     link = RecorderLink(config)
     link.start()
     try:
