@@ -67,6 +67,9 @@ def shoot(data_dir: Path, out: Path) -> None:
         if key == "calls":
             window.open_item("calls", _streamed_call(data_dir))
             settle()
+        if key == "traces":
+            window.open_item("traces", _busiest_session(data_dir))
+            settle()
         window.grab().save(str(out / f"{key}.png"))
         print(f"saved {out / f'{key}.png'}")
     app.quit()
@@ -82,6 +85,22 @@ def _streamed_call(data_dir: Path) -> str:
             "SELECT c.id FROM calls c JOIN payloads p ON p.call_id = c.id "
             "WHERE c.streamed AND p.response_body IS NOT NULL AND p.chunk_times IS NOT NULL "
             "ORDER BY c.started_at DESC LIMIT 1"
+        )
+        .fetchone()
+    )
+    return str(row[0])
+
+
+def _busiest_session(data_dir: Path) -> str:
+    """The demo's session with the most calls: its waterfall shows the calls and their traces."""
+    from lookout.store.db import open_reader
+
+    row = (
+        open_reader(data_dir)
+        .execute(
+            "SELECT session_id FROM calls WHERE session_id IS NOT NULL "
+            "AND started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day') "
+            "GROUP BY session_id ORDER BY count(*) DESC LIMIT 1"
         )
         .fetchone()
     )

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from lookout.ui import theme
 from lookout.ui.charts import (
+    SPARKLINE,
     Histogram,
     Series,
     histogram_chart,
@@ -21,6 +22,7 @@ from lookout.ui.charts import (
     save_png,
     sparkline_chart,
     time_series_chart,
+    update_sparkline,
     update_time_series,
 )
 from lookout.ui.charts_bars import stacked_bar_chart
@@ -143,6 +145,11 @@ def test_charts_follow_the_theme(qapp: QApplication) -> None:
 def test_sparklines(qapp: QApplication) -> None:
     chart = sparkline_chart([0, 1, 5, 2], color_role="error", palette=theme.LIGHT)
     assert (chart.width(), chart.height()) == (120, 32)
+    curve = chart.curves[SPARKLINE]
+    assert curve.opts["symbol"] is None  # a line, not a string of dots
+    chart.restyle(theme.DARK)
+    update_sparkline(chart, [3, 1, 4, 1, 5])
+    assert curve.opts["symbol"] is None
     image = QImage(100, 20, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)

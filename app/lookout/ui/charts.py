@@ -304,7 +304,10 @@ def sparkline_chart(
     plot.getViewBox().setDefaultPadding(0.02)
     ys = np.nan_to_num(as_floats(values))
     line = LineStyle(color_index, Qt.PenStyle.SolidLine, fill=True, width=1.5, role=color_role)
-    curve = pg.PlotDataItem(np.arange(len(ys), dtype=float), ys, fillLevel=0, **line.options(chart.palette_))
+    # symbol=None: given a symbol pen or brush and no symbol, pyqtgraph draws a dot at every point.
+    curve = pg.PlotDataItem(
+        np.arange(len(ys), dtype=float), ys, fillLevel=0, symbol=None, **line.options(chart.palette_)
+    )
     plot.addItem(curve)
     chart.curves[SPARKLINE] = curve
     chart.on_restyle(line_styler(curve, line), now=False)
