@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from lookout.core.clock import iso_utc, now
 from lookout.store.db import database_path
-from lookout.store.traces import PAGE_SIZE
+from lookout.store.traces import PAGE_SIZE, WaterfallRow
 from lookout.ui.context import AppContext
 from lookout.ui.views.traces import TracesView
+from lookout.ui.views.traces_waterfall import LABEL_AXIS_PX, WaterfallChart
 from tests.store.factories import bulk_insert, make_row
 from tests.ui.conftest import MakeCtx, SavePng, Settle
 
@@ -168,3 +170,34 @@ def test_the_list_reads_a_page_at_a_time_as_it_is_scrolled(
     view.refresh()  # new data: read again, as many as are listed, from the top
     settle(ctx)
     assert view.model.rowCount() == 230 and not view.model.canFetchMore(QModelIndex())
+
+
+def test_a_label_too_long_for_the_axis_is_elided_not_dropped(qtbot: QtBot) -> None:
+    """pyqtgraph leaves out a tick label that does not fit: a long model name must still show."""
+    chart = WaterfallChart()
+    qtbot.addWidget(chart)
+    chart.resize(900, 300)
+    long_label = "text-embedding-3-small-with-a-very-long-deployment-name · embeddings"
+    rows = [
+        WaterfallRow(label, 0.0, 100.0, depth=0, failed=False, call=None, trace_id=None)
+        for label in ("gpt-4o · chat", long_label)
+    ]
+    font = chart.font()
+    font.setPointSize(14)  # a larger font than the default makes the fit tight on any platform
+    chart.getPlotItem().getAxis("left").setStyle(tickFont=font)
+    chart.show_rows(rows)
+    chart.show()
+    qtbot.waitExposed(chart)
+    image = chart.grab().toImage()
+    axis = chart.getPlotItem().getAxis("left")
+    left = int(axis.mapRectToScene(axis.boundingRect()).left())
+    background = QColor(image.pixel(left + 2, 2)).lightness()
+    for row in range(2):
+        y = int(chart.getPlotItem().getViewBox().mapViewToScene(QPointF(0, row)).y())
+        inked = [
+            (x, y + dy)
+            for x in range(left, left + LABEL_AXIS_PX - 20)
+            for dy in range(-5, 6)
+            if abs(QColor(image.pixel(x, y + dy)).lightness() - background) > 100
+        ]
+        assert len(inked) > 20, f"row {row} has no label"

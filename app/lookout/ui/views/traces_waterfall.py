@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics
 
 from lookout.store.traces import WaterfallRow
 from lookout.ui import theme
@@ -22,7 +22,7 @@ from lookout.ui.charts_interact import HoverTip, Tip, add_save_action
 from lookout.ui.views.view_helpers import duration_ms
 
 BAR_HEIGHT = 0.62
-LABEL_CHARS = 34
+LABEL_AXIS_PX = 230
 MIN_ROWS = 12
 
 
@@ -40,7 +40,7 @@ class WaterfallChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyp
         plot.setLabel("bottom", "ms since the first call")
         plot.hideButtons()
         plot.setMouseEnabled(x=True, y=False)
-        plot.getAxis("left").setWidth(230)
+        plot.getAxis("left").setWidth(LABEL_AXIS_PX)
         add_save_action(self, "trace waterfall")
         self.tip = HoverTip(plot, self._hit)
         plot.scene().sigMouseClicked.connect(self._clicked)
@@ -72,7 +72,9 @@ class WaterfallChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyp
             return
         for bars in _bar_items(self._rows, theme.palette()):
             plot.addItem(bars)
-        plot.getAxis("left").setTicks([[(i, _label(row)) for i, row in enumerate(self._rows)]])
+        axis = plot.getAxis("left")
+        metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
+        axis.setTicks([[(i, _label(row, metrics)) for i, row in enumerate(self._rows)]])
         end = max(max(row.offset_ms + row.duration_ms for row in self._rows), 1.0)
         # Limits first: the previous trace's limits would otherwise clamp this range.
         plot.setLimits(xMin=-end * 0.05, xMax=end * 1.2)
@@ -121,9 +123,13 @@ def describe(row: WaterfallRow) -> str:
     return "\n".join(lines)
 
 
-def _label(row: WaterfallRow) -> str:
-    text = ("    " * row.depth) + row.label
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _label(row: WaterfallRow, metrics: QFontMetrics) -> str:
+    """The row's label, indented by depth and elided to fit the axis.
+
+    pyqtgraph leaves out a tick label that does not fit rather than clip it.
+    """
+    room = LABEL_AXIS_PX - 2 * metrics.horizontalAdvance("M")  # tick mark and margin
+    return metrics.elidedText(("    " * row.depth) + row.label, Qt.TextElideMode.ElideRight, room)
 
 
 def _bar_items(rows: Sequence[WaterfallRow], palette: theme.Palette) -> list[pg.BarGraphItem]:
