@@ -188,6 +188,8 @@ def load_cells(
     *,
     slot_s: float,
     sums_only: tuple[float, float] | None = None,
+    rollup_slot_s: float = HOUR_S,
+    fields: Collection[str] = (),
     upstreams: Names = (),
     models: Names = (),
 ) -> Cells:
@@ -195,12 +197,14 @@ def load_cells(
 
     ``sums_only=(slot_s, offset_s)`` skips the histograms and lets SQLite add the rollup hours up
     into slots of that size (aligned to that UTC offset), for callers that need no percentiles.
+    Otherwise ``rollup_slot_s`` (whole hours) adds the rollup hours up into chart buckets as they
+    are read, and ``fields`` narrows the counts and sums read from the rollup (see :func:`rollup.load`).
     """
     if _raw_only(db, start, end):
         return _only(cells_from_rows(_raw_rows(db, start, end), slot_s), upstreams, models)
     first, last = _whole_hours(start, end)
     if sums_only is None:
-        parts = [rollup.load(db, first, last)]
+        parts = [rollup.load(db, first, last, slot_s=rollup_slot_s, fields=fields)]
     else:
         parts = [rollup.load_sums(db, first, last, slot_s=sums_only[0], offset_s=sums_only[1])]
     return _only(concat([*parts, *_edge_cells(db, start, end, HOUR_S)]), upstreams, models)

@@ -20,11 +20,9 @@ from numpy.typing import NDArray
 from sqlite_utils import Database
 
 from lookout.core.clock import iso_utc
-from lookout.store import rollup
 from lookout.store.aggregates import (
     DAY_S,
     HOUR_S,
-    RAW_MAX_S,
     Floats,
     Kpis,
     Names,
@@ -42,7 +40,7 @@ from lookout.store.aggregates import (
     percentiles,
     slot_for,
 )
-from lookout.store.rollup_cells import BUCKETS_PER_DOUBLING, EDGES, Cells, concat
+from lookout.store.rollup_cells import BUCKETS_PER_DOUBLING, EDGES, Cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,20 +325,18 @@ def _bucketed_cells(db: Database, start: float, end: float) -> Cells:
     """The cells of the range, rollup hours added up into chart buckets as they are read.
 
     What :func:`load_cells` gives, in ~6x fewer cells at 30 d (6-hour buckets): grouping them
-    per model and bucket then costs next to nothing.
+    per model and bucket then costs next to nothing. Only the fields these charts read: a
+    month of hours is ~9 k rows, each field ~1 ms.
     """
     bucket = bucket_for(end - start)
-    if end - start <= RAW_MAX_S or bucket % HOUR_S or rollup.TABLE not in db.table_names():
-        return load_cells(db, start, end, slot_s=slot_for(end - start))
-    first, last = math.ceil(start / HOUR_S) * HOUR_S, math.floor(end / HOUR_S) * HOUR_S
-    edges = [
-        load_cells(db, edge_start, edge_end, slot_s=HOUR_S)  # under an hour: raw rows
-        for edge_start, edge_end in ((start, first), (last, end))
-        if edge_start < edge_end
-    ]
-    # Only the fields these charts read: a month of hours is ~9 k rows, each field ~1 ms.
-    hours = rollup.load(db, first, last, slot_s=bucket, fields=("calls", "gen_tokens", "gen_ms"))
-    return concat([hours, *edges])
+    return load_cells(
+        db,
+        start,
+        end,
+        slot_s=slot_for(end - start),
+        rollup_slot_s=HOUR_S if bucket % HOUR_S else bucket,
+        fields=("calls", "gen_tokens", "gen_ms"),
+    )
 
 
 def _class_histograms(cells: Cells, per_doubling: int) -> list[ClassHistogram]:
