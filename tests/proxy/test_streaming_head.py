@@ -9,11 +9,10 @@ one piece is certain; the proxy's writes to the client are recorded.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
-from aiohttp.http_writer import StreamWriter
 
+from lookout.proxy.http_response import Response
 from tests.helpers import in_process_proxy, raw_server, read_request
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -40,25 +39,19 @@ async def first_read_through_proxy(upstream_url: str, release: asyncio.Event) ->
 
 
 def record_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """What aiohttp's server writes to client sockets, one item per socket write.
+    """What the proxy writes to client sockets, one item per socket write.
 
-    uvloop's transports can't be wrapped, so this records at aiohttp's writer, the
-    last Python code before the socket.
+    uvloop's transports can't be wrapped, so this records at the response's one
+    write method, the last Python code before the socket.
     """
     writes: list[bytes] = []
-    write, writelines = StreamWriter._write, StreamWriter._writelines
+    send = Response._send
 
-    def recording_write(self: StreamWriter, chunk: Any) -> None:
-        writes.append(bytes(chunk))
-        write(self, chunk)
+    def recording_send(self: Response, data: bytes) -> None:
+        writes.append(self._held + data)
+        send(self, data)
 
-    def recording_writelines(self: StreamWriter, chunks: Any) -> None:
-        chunks = list(chunks)
-        writes.append(b"".join(chunks))
-        writelines(self, chunks)
-
-    monkeypatch.setattr(StreamWriter, "_write", recording_write)
-    monkeypatch.setattr(StreamWriter, "_writelines", recording_writelines)
+    monkeypatch.setattr(Response, "_send", recording_send)
     return writes
 
 

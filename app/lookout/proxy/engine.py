@@ -16,11 +16,10 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
-
 from lookout.core.config import Config
 from lookout.core.memory import freeze_long_lived_objects
 from lookout.keys.vault import load_backend
+from lookout.proxy.http_server import HttpServer
 from lookout.proxy.routing import Router
 from lookout.proxy.server import ProxyServer
 from lookout.recorder.link import RecorderLink
@@ -79,23 +78,13 @@ async def serving(proxy: ProxyServer) -> AsyncIterator[str]:
     Yields the base URL, e.g. ``http://127.0.0.1:8787`` (port 0 picks a free one).
     """
     settings = proxy.settings
-    runner = web.ServerRunner(
-        web.Server(proxy.handle, handler_cancellation=True, access_log=None),
-        shutdown_timeout=settings.shutdown_grace_s,
-    )
+    server = HttpServer(proxy.handle)
     try:
-        await runner.setup()
-        site = web.TCPSite(
-            runner,
-            settings.host,
-            settings.port,
-            backlog=1024,
-            reuse_address=True,
-        )
-        await site.start()
-        yield _base_url(runner, settings.host)
+        port = await server.start(settings.host, settings.port)
+        shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+        yield f"http://{shown}:{port}"
     finally:
-        await runner.cleanup()  # stops listening, lets in-flight calls finish (bounded)
+        await server.close(settings.shutdown_grace_s)  # stops listening, lets in-flight calls finish
         await proxy.close()
 
 
@@ -110,10 +99,3 @@ async def serve_until_signalled(config: Config, on_ready: Callable[[str], None])
         await stop.wait()
         log.info("stopping: finishing in-flight calls and flushing records")
     return 0
-
-
-def _base_url(runner: web.BaseRunner, host: str) -> str:
-    addresses = runner.addresses
-    port = addresses[0][1] if addresses else 0
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aiohttp import web
+from lookout.proxy.http_response import Reply, json_reply
 
 
-def error_response(status: int, message: str, code: str) -> web.Response:
+def error_response(status: int, message: str, code: str) -> Reply:
     body = {
         "error": {
             "message": f"[lookout] {message}",
@@ -21,10 +21,10 @@ def error_response(status: int, message: str, code: str) -> web.Response:
             "param": None,
         }
     }
-    return web.json_response(body, status=status, headers={"x-lookout-error": code})
+    return json_reply(body, status=status, headers=[("x-lookout-error", code)])
 
 
-def unknown_upstream_response(raw_path: str, names: Sequence[str]) -> web.Response:
+def unknown_upstream_response(raw_path: str, names: Sequence[str]) -> Reply:
     first = raw_path.strip("/").split("/")[0]
     what = f"unknown upstream {first!r}" if first else "no upstream in the path"
     message = (

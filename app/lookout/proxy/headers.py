@@ -64,9 +64,10 @@ def upstream_headers(incoming: Headers) -> list[tuple[str, str]]:
     ]
 
 
-def downstream_headers(upstream: Headers) -> CIMultiDict[str]:
+def downstream_headers(upstream: Headers) -> list[tuple[str, str]]:
+    """The upstream's response headers minus hop-by-hop ones; the proxy frames the body itself."""
     drop = _connection_tokens(upstream)
-    return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
+    return [(k, v) for k, v in upstream.items() if k.lower() not in drop]
 
 
 def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -9,12 +9,12 @@ a ``sink`` that must never block.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
-from aiohttp import web
 from yarl import URL
 
 from lookout import __version__
@@ -25,6 +25,8 @@ from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
 from lookout.proxy.headers import downstream_headers, recorded_headers, upstream_headers
+from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
+from lookout.proxy.http_server import Request
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import trace_ids
@@ -68,22 +70,22 @@ class ProxyServer:
     async def close(self) -> None:
         await self._pool.close()
 
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def handle(self, request: Request, response: Response) -> None:
         reason = refusal_reason(request.headers)
         if reason is not None:
-            return error_response(403, reason, "request_refused")
-        route = self.router.resolve(request.rel_url.raw_path, request.rel_url.raw_query_string)
-        if route is None:
-            parts = request.rel_url.raw_path.strip("/").split("/")
-            if parts[0] == STATUS_PATH:
-                if parts[1:] == ["capture"] and request.method == "POST":
-                    return await self._set_capture(request)
-                return self._status_response()
-            return unknown_upstream_response(request.rel_url.raw_path, self.router.names)
-        return await self._forward(request, route)
+            return await response.send(error_response(403, reason, "request_refused"))
+        route = self.router.resolve(request.raw_path, request.raw_query)
+        if route is not None:
+            return await self._forward(request, response, route)
+        parts = request.raw_path.strip("/").split("/")
+        if parts[0] != STATUS_PATH:
+            return await response.send(unknown_upstream_response(request.raw_path, self.router.names))
+        if parts[1:] == ["capture"] and request.method == "POST":
+            return await response.send(await self._set_capture(request))
+        return await response.send(self._status_response())
 
-    def _status_response(self) -> web.Response:
-        return web.json_response(
+    def _status_response(self) -> Reply:
+        return json_reply(
             {
                 "lookout": __version__,
                 "uptime_s": round(time.time() - self.started_at, 1),
@@ -96,7 +98,7 @@ class ProxyServer:
             }
         )
 
-    async def _set_capture(self, request: web.BaseRequest) -> web.Response:
+    async def _set_capture(self, request: Request) -> Reply:
         """``POST /_lookout/capture {"paused": true}``: pause or resume recording.
 
         Reachable only as the proxy is: on loopback, and never from a browser page
@@ -112,70 +114,59 @@ class ProxyServer:
         self.paused = paused
         return self._status_response()
 
-    async def _forward(self, request: web.BaseRequest, route: Route) -> web.StreamResponse:
+    async def _forward(self, request: Request, response: Response, route: Route) -> None:
         t0 = perf_counter()
-        trace_id, session_id = trace_ids(request.headers)
-        started_at = time.time()
         exchange = Exchange(
-            id=call_id(started_at),
-            started_at=started_at,
+            id="",  # set by _note_request
+            started_at=time.time(),
             upstream=route.upstream,
             method=request.method,
             path=route.path,
-            request_content_type=request.headers.get("Content-Type"),
-            trace_id=trace_id,
-            session_id=session_id,
             outcome="error",  # until the body has been relayed in full
-            request_headers=recorded_headers(request.headers.items()),
         )
         sent = BodyCapture(self.settings.capture_limit_bytes)
         received = TimedCapture(self.settings.capture_limit_bytes, t0)
-        response: web.StreamResponse | None = None
+        # What only the record needs is noted while the upstream works on the request,
+        # and after the client has its answer: off the path the user waits on.
+        note_request = functools.partial(_note_request, exchange, request)
         try:
             data = await self._request_body(request, sent)
             headers_out, url = await self._with_stored_key(request, route)
-            upstream = await self._pool.request(request.method, url, headers_out, data)
+            upstream = await self._pool.request(request.method, url, headers_out, data, note_request)
             try:
                 exchange.status_code = upstream.status
-                exchange.response_headers = recorded_headers(upstream.headers.items())
-                exchange.response_content_type = upstream.headers.get("Content-Type")
-                exchange.response_encoding = upstream.headers.get("Content-Encoding")
                 headers = downstream_headers(upstream.headers)
                 if _small_and_whole(upstream):
                     # Already complete on arrival: one write instead of a relay loop.
                     body = await upstream.read()
                     received.add(body)
+                    await response.send(Reply(upstream.status, headers, body, upstream.reason))
                     exchange.outcome = "ok"
-                    return web.Response(
-                        body=body, status=upstream.status, reason=upstream.reason, headers=headers
-                    )
+                    return
                 # Hold the head for the first body piece if it follows at once: one
                 # write and one wake-up of the client instead of two, which is most
                 # of what a proxy adds to the time to first token. A head that is
                 # followed by silence (a model thinking) goes out on its own.
                 started = await upstream.body_started(HEAD_HOLD_S)
-                response = HeldHeadResponse(status=upstream.status, reason=upstream.reason, headers=headers)
-                await response.prepare(request)
+                response.start(upstream.status, upstream.reason, headers, hold=True)
                 if not started:
                     await response.write(b"")  # sends the held head alone
                 await relay_body(upstream, response, received, exchange)
             finally:
                 upstream.release()  # reused only if the body was read to its end
-            await response.write_eof()
-            return response
-        except asyncio.CancelledError:
+                _note_response(exchange, upstream)
+            await response.end()
+        except (asyncio.CancelledError, ClientGone):
             exchange.outcome = "client_aborted"
             raise
-        except ClientGone:
-            exchange.outcome = "client_aborted"
-            return response if response is not None else web.Response(status=499)
         except UpstreamError as exc:
-            return self._upstream_failure(request, exchange, route, response, exc)
+            await self._upstream_failure(exchange, route, response, exc)
         except Exception as exc:  # a bug of ours must not take the user's call down silently
             exchange.network_error = f"lookout internal error: {type(exc).__name__}"
-            return error_response(502, exchange.network_error, "lookout_internal_error")
+            await _fail(response, error_response(502, exchange.network_error, "lookout_internal_error"))
         finally:
             exchange.latency_ms = (perf_counter() - t0) * 1000.0
+            note_request()  # a no-op unless the upstream was never reached
             _finish_captures(exchange, sent, received)
             self.forwarded += 1
             if self.paused:
@@ -183,12 +174,10 @@ class ProxyServer:
             else:
                 self._sink(exchange)
 
-    async def _with_stored_key(
-        self, request: web.BaseRequest, route: Route
-    ) -> tuple[list[tuple[str, str]], URL]:
+    async def _with_stored_key(self, request: Request, route: Route) -> tuple[list[tuple[str, str]], URL]:
         """Upstream headers and URL, with the stored key if the client sent none or the placeholder."""
         headers = upstream_headers(request.headers)
-        query = request.rel_url.raw_query_string
+        query = request.raw_query
         if not needs_key(headers, query):
             return headers, route.url
         key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
@@ -196,11 +185,11 @@ class ProxyServer:
             return headers, route.url
         style = style_for(route.upstream, self.router.base_url(route.upstream))
         # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
-        stripped = self.router.resolve(request.rel_url.raw_path, strip_placeholder_query(query))
+        stripped = self.router.resolve(request.raw_path, strip_placeholder_query(query))
         return inject_key(route.upstream, style, headers, key), (stripped or route).url
 
     async def _request_body(
-        self, request: web.BaseRequest, capture: BodyCapture
+        self, request: Request, capture: BodyCapture
     ) -> bytes | AsyncIterator[bytes] | None:
         if not request.body_exists:
             return None
@@ -211,43 +200,43 @@ class ProxyServer:
             return body
         return _teed(request, capture)
 
-    def _upstream_failure(
-        self,
-        request: web.BaseRequest,
-        exchange: Exchange,
-        route: Route,
-        response: web.StreamResponse | None,
-        exc: UpstreamError,
-    ) -> web.StreamResponse:
+    async def _upstream_failure(
+        self, exchange: Exchange, route: Route, response: Response, exc: UpstreamError
+    ) -> None:
         timed_out = isinstance(exc, TimeoutError)
         exchange.network_error = _describe(exc, route)
-        if response is not None:
-            # Headers are already out: the only honest signal left is a broken
-            # connection, so the client sees a truncated body rather than a clean end.
-            exchange.outcome = "upstream_timeout" if timed_out else "error"
-            if request.transport is not None:
-                request.transport.close()
-            return response
-        exchange.outcome = "upstream_timeout" if timed_out else "upstream_unreachable"
         if timed_out:
-            return error_response(504, exchange.network_error, "upstream_timeout")
-        return error_response(502, exchange.network_error, "upstream_unreachable")
+            exchange.outcome = "upstream_timeout"
+        elif exchange.status_code is not None:  # it broke off after its head
+            exchange.outcome = "error"
+        else:
+            exchange.outcome = "upstream_unreachable"
+        if timed_out:
+            await _fail(response, error_response(504, exchange.network_error, "upstream_timeout"))
+        else:
+            await _fail(response, error_response(502, exchange.network_error, "upstream_unreachable"))
 
 
 async def relay_body(
-    upstream: UpstreamResponse,
-    response: web.StreamResponse,
-    capture: TimedCapture,
-    exchange: Exchange,
+    upstream: UpstreamResponse, response: Response, capture: TimedCapture, exchange: Exchange
 ) -> None:
     """Write each upstream chunk to the client the moment it arrives."""
     async for chunk in upstream.chunks():
         capture.add(chunk)
-        try:
-            await response.write(chunk)
-        except ConnectionResetError:
-            raise ClientGone from None
+        await response.write(chunk)
     exchange.outcome = "ok"
+
+
+async def _fail(response: Response, reply: Reply) -> None:
+    """Answer with ``reply`` if the head has not gone out yet; otherwise break the connection.
+
+    Once a head is out, a broken connection is the only honest signal left: the
+    client sees a truncated body rather than a clean end.
+    """
+    if response.head_sent:
+        response.abort()
+    else:
+        await response.send(reply)
 
 
 def _small_and_whole(upstream: UpstreamResponse) -> bool:
@@ -256,23 +245,8 @@ def _small_and_whole(upstream: UpstreamResponse) -> bool:
     return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in content_type
 
 
-class HeldHeadResponse(web.StreamResponse):
-    """A streamed response whose head leaves with the first body write (or ``write(b"")``).
-
-    aiohttp (3.12 and later) buffers the head this way for ``web.Response``; a
-    plain StreamResponse sends it the moment it is prepared. Older aiohttp
-    ignores the attribute and sends it at once, which is only a little slower.
-    """
-
-    _send_headers_immediately = False
-
-
-class ClientGone(Exception):
-    """The client closed its connection while the response was being relayed."""
-
-
-async def _teed(request: web.BaseRequest, capture: BodyCapture) -> AsyncIterator[bytes]:
-    async for chunk in request.content.iter_any():
+async def _teed(request: Request, capture: BodyCapture) -> AsyncIterator[bytes]:
+    async for chunk in request.body():
         capture.add(chunk)
         yield chunk
 
@@ -283,6 +257,22 @@ def call_id(started_at: float) -> str:
     Ids that sort by time keep the store's primary-key index append-only.
     """
     return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
+
+
+def _note_request(exchange: Exchange, request: Request) -> None:
+    """The request's details for the record (once; later calls do nothing)."""
+    if exchange.id:
+        return
+    exchange.id = call_id(exchange.started_at)
+    exchange.trace_id, exchange.session_id = trace_ids(request.headers)
+    exchange.request_content_type = request.headers.get("Content-Type")
+    exchange.request_headers = recorded_headers(request.headers.items())
+
+
+def _note_response(exchange: Exchange, upstream: UpstreamResponse) -> None:
+    exchange.response_headers = recorded_headers(upstream.headers.items())
+    exchange.response_content_type = upstream.headers.get("Content-Type")
+    exchange.response_encoding = upstream.headers.get("Content-Encoding")
 
 
 def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCapture) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from multidict import CIMultiDict
@@ -60,6 +60,10 @@ class UpstreamResponse:
         return await self._conn.body_started(within_s)
 
     async def read(self) -> bytes:
+        body = self._conn.take_all()  # the usual case for a small body: it is all here
+        if body is not None:
+            self.release()
+            return body
         return b"".join([piece async for piece in self.chunks()])
 
     def release(self) -> None:
@@ -80,9 +84,18 @@ class UpstreamPool:
         self._ssl = ssl.create_default_context()
 
     async def request(
-        self, method: str, url: URL, headers: list[tuple[str, str]], body: Body
+        self,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        body: Body,
+        while_waiting: Callable[[], None] | None = None,
     ) -> UpstreamResponse:
-        """Send a request and wait for the response head. Retries once on a stale pooled connection."""
+        """Send a request and wait for the response head. Retries once on a stale pooled connection.
+
+        ``while_waiting`` runs once the request is sent, before the wait: work that
+        must not delay the request is done there, while the upstream works on it.
+        """
         key = (url.scheme, url.raw_host or "", url.port or (443 if url.scheme == "https" else 80))
         head = request_head(method, url, headers, body)
         replayable = not isinstance(body, AsyncIterator)
@@ -90,6 +103,9 @@ class UpstreamPool:
             conn, reused = await self._acquire(key)
             try:
                 await conn.send(head, body, expect_body=method != "HEAD")
+                if while_waiting is not None:
+                    while_waiting()
+                    while_waiting = None
                 await conn.wait_head()
             except UpstreamError as exc:
                 conn.close()

@@ -125,6 +125,15 @@ class Connection(asyncio.Protocol):
                 return None
             await self._wait()
 
+    def take_all(self) -> bytes | None:
+        """The whole body if it has all arrived (and nothing broke), else None."""
+        if not self._complete or self._error is not None:
+            return None
+        body = b"".join(self._pieces)
+        self._pieces.clear()
+        self._buffered = 0
+        return body
+
     async def body_started(self, within_s: float) -> bool:
         """Wait up to ``within_s`` for a body piece, the end of the body or an error; True if one came.
 

@@ -1,0 +1,364 @@
+"""A lean HTTP/1.1 server for the proxy's client side: keep-alive, streamed bodies, back-pressure.
+
+Why not aiohttp's server (the stack's choice): measured on the 2-core dev VM in
+one run, the same forwarding code behind aiohttp's low-level ``web.Server`` added
+0.69–0.75 ms at p50 to a small call; behind this protocol it added 0.33–0.47 ms.
+Design §5 allows 0.5 ms. Parsing is llhttp's, through ``httptools`` (as for the
+upstream client); this module only frames messages, runs one handler task per
+request, and moves bytes with flow control in both directions.
+
+A handler gets a :class:`Request` and a :class:`Response`. When the client goes
+away the handler's task is cancelled, so an upstream exchange stops with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
+
+import httptools
+from multidict import CIMultiDict
+
+from lookout.proxy.errors import error_response
+from lookout.proxy.http_response import ClientGone, Response
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Request", Response], Awaitable[None]]
+
+HEAD_LIMIT = 64 * 1024  # request line plus headers; more gets 431
+HEAD_TOO_LARGE = (431, "request head larger than 64 KiB", "request_header_fields_too_large")
+BODY_HIGH_WATER = 1024 * 1024  # pause reading the client while this much body waits unread
+BODY_LOW_WATER = 256 * 1024
+
+
+class Request:
+    """One request's head, and its body as it arrives (read whole or piece by piece)."""
+
+    def __init__(
+        self, conn: HttpConnection, method: str, raw_path: str, raw_query: str, version: str
+    ) -> None:
+        self._conn = conn
+        self.method = method
+        self.version = version
+        self.headers: CIMultiDict[str] = CIMultiDict()
+        self.raw_path = raw_path
+        self.raw_query = raw_query
+        self.keep_alive = True
+        self.content_length: int | None = None
+        self.body_exists = False
+        self.complete = False  # the whole body has been received
+        self.expect_continue = False
+        self.read_started = False
+        self.discard = False  # the handler is done: body bytes still arriving are dropped
+        self._pieces: deque[bytes] = deque()
+        self._buffered = 0
+        self._waiter: asyncio.Future[None] | None = None
+
+    async def read(self) -> bytes:
+        if self.complete and not self._conn.lost:  # the usual case: it came with the head
+            self.read_started = True
+            body = b"".join(self._pieces)
+            self._pieces.clear()
+            self._buffered = 0
+            return body
+        return b"".join([piece async for piece in self.body()])
+
+    async def json(self) -> Any:
+        return json.loads(await self.read())
+
+    async def body(self) -> AsyncIterator[bytes]:
+        """Body pieces as they arrive. Raises ClientGone if the client leaves first."""
+        self._start_reading()
+        while True:
+            if self._pieces:
+                piece = self._pieces.popleft()
+                self._buffered -= len(piece)
+                if self._buffered < BODY_LOW_WATER:
+                    self._conn.resume_client()
+                yield piece
+            elif self.complete:
+                return
+            elif self._conn.lost:
+                raise ClientGone
+            else:
+                self._waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
+
+    def _start_reading(self) -> None:
+        if not self.read_started:
+            self.read_started = True
+            if self.expect_continue and not self.complete:
+                self._conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _add(self, piece: bytes) -> None:
+        if self.discard:
+            return
+        self._pieces.append(piece)
+        self._buffered += len(piece)
+        if self._buffered > BODY_HIGH_WATER:
+            self._conn.pause_client()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+
+class HttpConnection(asyncio.Protocol):
+    """One client connection: parses requests and runs their handlers one after another."""
+
+    def __init__(self, server: HttpServer) -> None:
+        self._server = server
+        self._loop = asyncio.get_running_loop()
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[Request] = deque()  # parsed heads waiting their turn (pipelining)
+        self._current: Request | None = None  # the request being parsed
+        self._task: asyncio.Task[None] | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self._target = b""
+        self._head_bytes = 0  # of the head being parsed, counted as it arrives
+        self._in_head = False
+        self._refusal: tuple[int, str, str] | None = None  # why a callback stopped the parser
+        self._header_list: list[tuple[str, str]] = []
+        self._reading_paused = False
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self.lost = False
+
+    # -- transport side ------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's don't subclass it
+        self._server.connections.add(self)
+        self._arm_idle_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self._server.connections.discard(self)
+        self._cancel_idle_timer()
+        if self._current is not None:
+            self._current._wake()
+        for request in self._queue:
+            request._wake()
+        if self._task is not None:
+            self._task.cancel()  # the client is gone: stop its exchange upstream too
+        self._resume_writers()
+
+    def data_received(self, data: bytes) -> None:
+        was_in_head = self._in_head
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            message = "Lookout does not upgrade or tunnel connections (CONNECT, WebSocket, h2c)"
+            self._refuse(501, message, "not_supported")
+        except httptools.HttpParserError as exc:
+            self._refuse(*(self._refusal or (400, f"malformed HTTP request ({exc})", "bad_request")))
+        else:
+            # llhttp reports a header only once it ends: count an unfinished one
+            # here, or a client could grow it without bound.
+            if was_in_head and self._in_head and self._head_over_limit(len(data)):
+                self._refuse(*HEAD_TOO_LARGE)
+
+    def pause_writing(self) -> None:
+        self._drain = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        self._resume_writers()
+
+    async def drained(self) -> None:
+        if self._drain is not None:
+            await self._drain
+
+    def send(self, data: bytes) -> None:
+        if self._transport is None or self._transport.is_closing():
+            raise ClientGone
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def pause_client(self) -> None:
+        if not self._reading_paused and self._transport is not None:
+            self._reading_paused = True
+            self._transport.pause_reading()
+
+    def resume_client(self) -> None:
+        if self._reading_paused and self._transport is not None and not self.lost:
+            self._reading_paused = False
+            self._transport.resume_reading()
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The handler running now, if any."""
+        return self._task
+
+    def _resume_writers(self) -> None:
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+        self._drain = None
+
+    def _refuse(self, status: int, message: str, code: str) -> None:
+        """Answer a request we could not parse, then close: the stream can't be trusted after it."""
+        if self._task is None and self._transport is not None and not self._transport.is_closing():
+            response = Response(self, "GET", keep_alive=False)
+            response.send_now(error_response(status, message, code))
+        self.close()
+
+    # -- idle keep-alive connections ------------------------------------------
+
+    def _arm_idle_timer(self) -> None:
+        self._idle_timer = self._loop.call_later(self._server.keep_alive_s, self.close)
+
+    def _cancel_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    # -- httptools callbacks --------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._target = b""
+        self._in_head = True
+        self._head_bytes = 0
+        self._header_list = []
+
+    def on_url(self, url: bytes) -> None:
+        self._target += url
+        self._count_head(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)
+        self._header_list.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def _count_head(self, size: int) -> None:
+        """Raise (from a parser callback, which stops the parser) once the head is over the limit."""
+        if self._head_over_limit(size):
+            self._refusal = HEAD_TOO_LARGE
+            raise ValueError("request head too large")
+
+    def _head_over_limit(self, size: int) -> bool:
+        self._head_bytes += size
+        return self._head_bytes > HEAD_LIMIT
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        self._in_head = False
+        self._cancel_idle_timer()  # a request has begun; a stalled head still times out
+        if parser.should_upgrade():
+            return  # feed_data raises HttpParserUpgrade next, and the request is refused
+        try:
+            url = httptools.parse_url(self._target)  # origin-form, or absolute-form from a proxy client
+        except httptools.HttpParserInvalidURLError:
+            message = "the request target is not a URL path; Lookout's URLs look like /<upstream>/<path>"
+            self._refusal = (400, message, "bad_request")
+            raise
+        path = url.path.decode("latin-1") if url.path else "/"
+        query = url.query.decode("latin-1") if url.query else ""
+        request = Request(self, parser.get_method().decode("latin-1"), path, query, parser.get_http_version())
+        request.headers.extend(self._header_list)
+        request.keep_alive = parser.should_keep_alive()
+        length = request.headers.get("Content-Length")
+        request.content_length = int(length) if length is not None and length.isdigit() else None
+        request.body_exists = bool(request.content_length) or "Transfer-Encoding" in request.headers
+        request.complete = not request.body_exists
+        request.expect_continue = request.headers.get("Expect", "").lower() == "100-continue"
+        self._current = request
+        self._queue.append(request)
+        if self._task is None:
+            self._start_next()
+
+    def on_body(self, body: bytes) -> None:
+        if self._current is not None:
+            self._current._add(bytes(body))
+
+    def on_message_complete(self) -> None:
+        if self._current is not None:
+            self._current.complete = True
+            self._current._wake()
+            self._current = None
+
+    # -- running handlers -----------------------------------------------------
+
+    def _start_next(self) -> None:
+        self._task = self._loop.create_task(self._run(self._queue[0]))
+
+    async def _run(self, request: Request) -> None:
+        response = Response(self, request.method, keep_alive=request.keep_alive, version=request.version)
+        try:
+            await self._server.handler(request, response)
+        except (asyncio.CancelledError, ClientGone):
+            response.keep_alive = False
+        except Exception as exc:  # a bug of ours: answer if we still can, never hang the client
+            log.error("lookout internal error while answering a request: %s", type(exc).__name__)
+            response.keep_alive = False
+            if not response.started and not self.lost:
+                message = f"lookout internal error: {type(exc).__name__}"
+                response.send_now(error_response(500, message, "internal"))
+        finally:
+            request.discard = True
+            self._task = None
+        self._after(request, response)
+
+    def _after(self, request: Request, response: Response) -> None:
+        """Close, or make the connection ready for the next request."""
+        self._queue.popleft()
+        # A client that asked before sending its body and got no 100 Continue may or
+        # may not send it now: the byte stream can't be trusted for another request.
+        unsent_body = request.expect_continue and not request.read_started and not request.complete
+        if not (response.finished and response.keep_alive) or unsent_body or self._server.closing:
+            self.close()
+            return
+        self.resume_client()  # the rest of an unread body is parsed and dropped
+        if self._queue:
+            self._start_next()
+        elif not self.lost:
+            self._arm_idle_timer()
+
+
+class HttpServer:
+    """Listens on a host and port and serves each connection with :class:`HttpConnection`."""
+
+    def __init__(self, handler: Handler, keep_alive_s: float = 75.0) -> None:
+        self.handler = handler
+        self.keep_alive_s = keep_alive_s
+        self.connections: set[HttpConnection] = set()
+        self.closing = False
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self, host: str, port: int, backlog: int = 1024) -> int:
+        """Start listening; returns the bound port (``port=0`` picks a free one)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: HttpConnection(self), host, port, backlog=backlog, reuse_address=True
+        )
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self, grace_s: float) -> None:
+        """Stop listening, let requests in progress finish within ``grace_s``, then close everything."""
+        self.closing = True
+        if self._server is not None:
+            self._server.close()
+        running = [conn.task for conn in self.connections if conn.task is not None]
+        for conn in list(self.connections):
+            if conn.task is None:
+                conn.close()
+        if running:
+            await asyncio.wait(running, timeout=grace_s)
+        for conn in list(self.connections):
+            conn.close()
+        late = [task for task in running if not task.done()]
+        for task in late:
+            task.cancel()
+        if late:  # let the cancelled handlers record their outcome
+            await asyncio.wait(late, timeout=1.0)
+        if self._server is not None:
+            await self._server.wait_closed()
