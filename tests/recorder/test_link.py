@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import pickle
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from lookout.core.config import Config, ProxySettings
 from lookout.core.models import Exchange
@@ -28,3 +32,17 @@ def test_over_budget_drops_bodies_first_then_records(tmp_path: Path) -> None:
     assert kept.request_body and kept.response_body
     assert stripped.request_body == b"" and stripped.response_truncated and stripped.request_truncated
     assert link.stats() == {"queued": 3, "dropped_payloads": 1, "dropped_records": 1}
+
+
+def test_queued_records_are_packed_bytes_the_collector_never_walks(tmp_path: Path) -> None:
+    link = RecorderLink(Config(data_dir=tmp_path))  # not started: the records stay queued
+    sent = replace(record(300), request_headers=[("User-Agent", "sdk")], chunk_marks=[(300, 1.5)])
+    link.submit(sent)
+    blob, size = link._queue.get_nowait()  # type: ignore[misc]
+    assert isinstance(blob, bytes) and not gc.is_tracked(blob) and size == 600
+    assert Exchange.unpacked(blob) == sent
+
+
+def test_unpacking_refuses_anything_but_an_exchange() -> None:
+    with pytest.raises(TypeError, match="packed Exchange"):
+        Exchange.unpacked(pickle.dumps({"not": "an exchange"}))

@@ -32,7 +32,7 @@ def test_records_flush_on_stop_and_old_rows_are_purged_at_start_up(tmp_path: Pat
         target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
     )
     recorder.start()
-    send.send(("calls", [exchange(n) for n in range(25)]))
+    send.send(("calls", [exchange(n).packed() for n in range(25)]))
     send.send(("counters", {"dropped_records": 2}))
     time.sleep(0.5)  # let the start-up purge's short steps run before asking it to stop
     send.send(("stop", None))
@@ -50,7 +50,7 @@ def test_engine_going_away_still_flushes(tmp_path: Path) -> None:
         target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
     )
     recorder.start()
-    send.send(("calls", [exchange(1)]))
+    send.send(("calls", [exchange(1).packed()]))
     send.close()  # like a kill -9 of the engine: EOF on the pipe
     recorder.join(10)
     assert count_calls(open_reader(tmp_path)) == 1
@@ -62,7 +62,7 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     receive, send = multiprocessing.Pipe(duplex=False)
     recorder = threading.Thread(target=Recorder(Config(data_dir=tmp_path), hurry).run, args=(receive,))
     recorder.start()
-    send.send(("calls", [exchange(n) for n in range(3)]))
+    send.send(("calls", [exchange(n).packed() for n in range(3)]))
     send.send(("stop", None))
     recorder.join(10)
     db = open_reader(tmp_path)

@@ -6,7 +6,8 @@ client. Direct and proxied requests are interleaved one for one, so machine
 noise hits both series alike; the figures reported are differences and ratios.
 
 * latency, c=1: a ~2 KB chat completion each way; added p50 and p99;
-* throughput, c=16: requests per second, proxied over direct;
+* throughput, c=16: requests per second, proxied over direct, in alternating
+  half-second slices;
 * streaming: per-chunk delay (server write to client read, same monotonic
   clock) and time to first chunk, proxied minus direct.
 """
@@ -19,6 +20,7 @@ import multiprocessing
 import os
 import platform
 import signal
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Coroutine
@@ -32,10 +34,11 @@ import numpy as np
 
 from lookout.core.config import CaptureSettings, Config, ProxySettings
 from lookout.proxy.engine import install_event_loop_policy, running_engine
-from lookout.store.db import open_reader
+from lookout.store.db import DatabaseMissingError, open_reader
 from lookout.store.queries import count_calls
 
 PROMPT = "Summarise the following meeting notes in three bullet points. " * 30
+THROUGHPUT_SLICE_S = 0.5
 CHAT_BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}]}).encode()
 
 
@@ -95,6 +98,7 @@ def run_bench(options: BenchOptions) -> BenchReport:
         )
         engine, proxy_url = _start(ctx, _engine_process, config)
         try:
+            asyncio.run(_recorder_started(f"{proxy_url}/bench", Path(data_dir)))
             asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench"))
             report.engine_rss_mb = _rss_mb(engine.pid)
         finally:
@@ -132,8 +136,7 @@ async def _measure(options: BenchOptions, report: BenchReport, direct: str, prox
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         await _latency(session, options, report, direct, proxied)
-        report.direct_rps = await _throughput(session, options, direct)
-        report.proxy_rps = await _throughput(session, options, proxied)
+        report.direct_rps, report.proxy_rps = await _throughput(session, options, direct, proxied)
         report.rps_ratio = report.proxy_rps / report.direct_rps if report.direct_rps else 0.0
         await _streaming(session, options, report, direct, proxied)
 
@@ -172,8 +175,27 @@ async def _latency(
     report.added_p99_ms = report.proxy_p99_ms - report.direct_p99_ms
 
 
-async def _throughput(session: aiohttp.ClientSession, options: BenchOptions, base: str) -> float:
-    deadline = time.perf_counter() + options.seconds
+async def _throughput(
+    session: aiohttp.ClientSession, options: BenchOptions, direct: str, proxied: str
+) -> tuple[float, float]:
+    """Requests per second at ``options.concurrency``, direct and proxied.
+
+    The two alternate in short slices, so a slow spell of the machine (or the
+    recorder catching up) weighs on both alike rather than on one whole run.
+    """
+    done = {direct: 0, proxied: 0}
+    elapsed = {direct: 0.0, proxied: 0.0}
+    for _ in range(max(1, round(options.seconds / THROUGHPUT_SLICE_S))):
+        for base in (direct, proxied):
+            start = time.perf_counter()
+            done[base] += await _requests_for(session, base, options.concurrency, THROUGHPUT_SLICE_S)
+            elapsed[base] += time.perf_counter() - start
+    return done[direct] / elapsed[direct], done[proxied] / elapsed[proxied]
+
+
+async def _requests_for(session: aiohttp.ClientSession, base: str, concurrency: int, seconds: float) -> int:
+    """How many requests ``concurrency`` workers complete in about ``seconds``."""
+    deadline = time.perf_counter() + seconds
     done = 0
 
     async def worker() -> None:
@@ -182,9 +204,8 @@ async def _throughput(session: aiohttp.ClientSession, options: BenchOptions, bas
             await _chat(session, base)
             done += 1
 
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(options.concurrency)))
-    return done / (time.perf_counter() - start)
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done
 
 
 async def _streaming(
@@ -279,3 +300,22 @@ def _rss_mb(pid: int | None) -> float:
 
 def _count_recorded(data_dir: Path) -> int:
     return count_calls(open_reader(data_dir))
+
+
+async def _recorder_started(proxied: str, data_dir: Path, within_s: float = 60.0) -> None:
+    """Wait until a first call is in the database: the recorder is up and past its start-up.
+
+    Its start-up (imports, the redaction engine, retention and drift jobs) takes a
+    few seconds of CPU; measuring during it would measure that, direct calls too.
+    """
+    async with aiohttp.ClientSession() as session:
+        await _chat(session, proxied)
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            if _count_recorded(data_dir) > 0:
+                return
+        except (DatabaseMissingError, sqlite3.Error):
+            pass  # the recorder has not created the database yet
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"the recorder stored nothing within {within_s:g} s; see its messages above")

@@ -25,7 +25,6 @@ from lookout.recorder.entry import recorder_main
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
 # Pickling a batch holds the GIL in one C call: small batches keep each stall of
 # the proxy's event loop short (a few hundred µs), at a few more writes per second.
 _BATCH = 64
@@ -40,7 +39,8 @@ class RecorderLink:
         self._config = config
         self._max_records = config.proxy.queue_max_records
         self._max_bytes = config.proxy.queue_max_body_bytes
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # (packed exchange, body bytes counted against the budget); None asks the thread to stop
+        self._queue: queue.SimpleQueue[tuple[bytes, int] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending = 0
         self._pending_bytes = 0
@@ -69,7 +69,7 @@ class RecorderLink:
                 self._count("dropped_payloads")
             self._pending += 1
             self._pending_bytes += size
-        self._queue.put((exchange, size))
+        self._queue.put((exchange.packed(), size))
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -82,7 +82,7 @@ class RecorderLink:
         redaction work), it is told to hurry: the rest is stored as metadata only,
         so the records are kept even though their bodies are not.
         """
-        self._queue.put(_STOP)
+        self._queue.put(None)
         self._thread.join(timeout)
         process = self._process
         if process is not None:
@@ -116,7 +116,7 @@ class RecorderLink:
         while True:
             batch, stopping = self._next_batch()
             if batch:
-                self._deliver(("calls", [exchange for exchange, _ in batch]))
+                self._deliver(("calls", [blob for blob, _ in batch]))
                 with self._lock:
                     self._pending -= len(batch)
                     self._pending_bytes -= sum(size for _, size in batch)
@@ -127,18 +127,18 @@ class RecorderLink:
             if not batch:
                 self._ensure_alive()
 
-    def _next_batch(self) -> tuple[list[tuple[Exchange, int]], bool]:
+    def _next_batch(self) -> tuple[list[tuple[bytes, int]], bool]:
         # Wake on a timer, not per record: a wake-up per call would make this
         # thread contend for the GIL with the proxy's event loop on every request.
         if self._queue.qsize() < _BATCH:
             time.sleep(_DRAIN_S)
-        batch: list[tuple[Exchange, int]] = []
+        batch: list[tuple[bytes, int]] = []
         while len(batch) < _BATCH:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is _STOP:
+            if item is None:
                 return batch, True
             batch.append(item)
         return batch, False

@@ -23,7 +23,7 @@ from typing import Any
 from lookout.analysis.cost import PriceTable
 from lookout.analysis.refusal import RefusalDetector
 from lookout.core.config import Config
-from lookout.core.models import CallRow, PayloadRow
+from lookout.core.models import CallRow, Exchange, PayloadRow
 from lookout.recorder.alerting import alerter_for
 from lookout.recorder.build import BuiltCall, RowBuilder
 from lookout.recorder.drifting import DriftJob
@@ -149,7 +149,8 @@ class Recorder:
     def _handle(self, message: tuple[str, Any]) -> bool:
         kind, payload = message
         if kind == "calls":
-            for exchange in payload:
+            for blob in payload:
+                exchange = Exchange.unpacked(blob)
                 hurry = self._hurry.is_set()
                 self._add(self._builder.build(exchange, metadata_only=hurry))
                 if hurry:
