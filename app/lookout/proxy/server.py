@@ -207,14 +207,11 @@ class ProxyServer:
         exchange.network_error = _describe(exc, route)
         if timed_out:
             exchange.outcome = "upstream_timeout"
-        elif exchange.status_code is not None:  # it broke off after its head
-            exchange.outcome = "error"
-        else:
-            exchange.outcome = "upstream_unreachable"
-        if timed_out:
-            await _fail(response, error_response(504, exchange.network_error, "upstream_timeout"))
-        else:
-            await _fail(response, error_response(502, exchange.network_error, "upstream_unreachable"))
+            reply = error_response(504, exchange.network_error, "upstream_timeout")
+        else:  # "error" if it broke off after its head, else it was never reached
+            exchange.outcome = "error" if exchange.status_code is not None else "upstream_unreachable"
+            reply = error_response(502, exchange.network_error, "upstream_unreachable")
+        await _fail(response, reply)
 
 
 async def relay_body(
