@@ -14,7 +14,7 @@ import pytest
 
 from lookout.demo.fake_server import FakeProvider
 from lookout.demo.fake_utility import pattern_bytes
-from tests.helpers import in_process_proxy, raw_server
+from tests.helpers import in_process_proxy, raw_server, read_request
 from tests.proxy.raw_http import (
     HOST,
     assert_lookout_error,
@@ -179,3 +179,26 @@ async def test_head_gets_a_head_only_and_the_connection_stays_usable(framing: by
     assert after.status == 200 and after.body == b"hello"
     assert [record.method for record in records] == ["HEAD", "GET"]
     assert all(record.outcome == "ok" for record in records)
+
+
+async def test_header_bytes_outside_ascii_and_escaped_paths_reach_the_upstream_unchanged() -> None:
+    """Not every client sends ASCII headers; re-encoding them would alter what the provider sees."""
+    received: list[bytes] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader, received)
+        writer.write(b"HTTP/1.1 204 No Content\r\nX-Reply: caf\xe9 \xc3\xa9\r\n\r\n")
+        await writer.drain()
+
+    async with (
+        raw_server(script) as (url, _),
+        in_process_proxy({"up": f"http://{url.host}:{url.port}"}) as proxy,
+    ):
+        reader, writer = await connect(proxy.base_url)
+        name = b"X-Name: caf\xe9 \xc3\xa9 \xff\r\n"
+        writer.write(b"GET /up/v1/caf%C3%A9%2f?q=%E9 HTTP/1.1\r\n" + HOST + name + b"\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        writer.close()
+    assert received[0].startswith(b"GET /v1/caf%C3%A9%2f?q=%E9 HTTP/1.1\r\n")
+    assert b"\r\nX-Name: caf\xe9 \xc3\xa9 \xff\r\n" in received[0]
+    assert b"\r\nX-Reply: caf\xe9 \xc3\xa9\r\n" in head

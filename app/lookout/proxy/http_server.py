@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["Request", Response], Awaitable[None]]
 
+UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
 HEAD_LIMIT = 64 * 1024  # request line plus headers; more gets 431
 HEAD_TOO_LARGE = (431, "request head larger than 64 KiB", "request_header_fields_too_large")
 BODY_HIGH_WATER = 1024 * 1024  # pause reading the client while this much body waits unread
@@ -237,7 +238,8 @@ class HttpConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._count_head(len(name) + len(value) + 4)
-        self._header_list.append((name.decode("latin-1"), value.decode("latin-1")))
+        # Decoded as the upstream client encodes them, so any byte a client sends goes on unchanged.
+        self._header_list.append((name.decode("ascii", "surrogateescape"), value.decode(*UNCHANGED)))
 
     def _count_head(self, size: int) -> None:
         """Raise (from a parser callback, which stops the parser) once the head is over the limit."""
