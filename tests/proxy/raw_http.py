@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 
 from lookout.demo.fake_server import FakeProvider
-from tests.helpers import InProcessProxy, in_process_proxy
+from tests.helpers import InProcessProxy, Script, in_process_proxy, raw_server
 
 HOST = b"Host: 127.0.0.1\r\n"
 
@@ -84,6 +84,16 @@ def get(path: str, version: bytes = b"1.1", *extra: bytes) -> bytes:
 @asynccontextmanager
 async def proxy_to_fake(fake: FakeProvider) -> AsyncIterator[InProcessProxy]:
     async with in_process_proxy({"up": fake.base_url}) as proxy:
+        yield proxy
+
+
+@asynccontextmanager
+async def proxy_to_script(script: Script) -> AsyncIterator[InProcessProxy]:
+    """A proxy whose upstream ``up`` is a server scripted byte by byte."""
+    async with (
+        raw_server(script) as (url, _),
+        in_process_proxy({"up": f"http://{url.host}:{url.port}"}) as proxy,
+    ):
         yield proxy
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from lookout.demo.fake_server import FakeProvider
 from lookout.demo.fake_utility import pattern_bytes
-from tests.helpers import in_process_proxy, raw_server, read_request
+from tests.helpers import read_request
 from tests.proxy.raw_http import (
     HOST,
     assert_lookout_error,
@@ -23,6 +23,7 @@ from tests.proxy.raw_http import (
     get,
     post,
     proxy_to_fake,
+    proxy_to_script,
     read_response,
     refused_before_upstream,
 )
@@ -162,10 +163,7 @@ async def test_head_gets_a_head_only_and_the_connection_stays_usable(framing: by
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
             await writer.drain()
 
-    async with (
-        raw_server(script) as (url, _),
-        in_process_proxy({"up": f"http://{url.host}:{url.port}"}) as proxy,
-    ):
+    async with proxy_to_script(script) as proxy:
         reader, writer = await connect(proxy.base_url)
         writer.write(b"HEAD /up/x HTTP/1.1\r\n" + HOST + b"\r\n")
         head = await read_response(reader, "HEAD")
@@ -190,10 +188,7 @@ async def test_header_bytes_outside_ascii_and_escaped_paths_reach_the_upstream_u
         writer.write(b"HTTP/1.1 204 No Content\r\nX-Reply: caf\xe9 \xc3\xa9\r\n\r\n")
         await writer.drain()
 
-    async with (
-        raw_server(script) as (url, _),
-        in_process_proxy({"up": f"http://{url.host}:{url.port}"}) as proxy,
-    ):
+    async with proxy_to_script(script) as proxy:
         reader, writer = await connect(proxy.base_url)
         name = b"X-Name: caf\xe9 \xc3\xa9 \xff\r\n"
         writer.write(b"GET /up/v1/caf%C3%A9%2f?q=%E9 HTTP/1.1\r\n" + HOST + name + b"\r\n")
