@@ -41,6 +41,18 @@ def test_demo_data_draws_every_chart(
     save_png(view, "performance")
 
 
+def _drawn(
+    qtbot: QtBot, data_dir: Path, make_ctx: MakeCtx, settle: Settle, span_s: float = 86_400
+) -> PerformanceView:
+    """The view drawn once for the last ``span_s`` seconds, its data all in."""
+    ctx = make_ctx(data_dir)
+    ctx.set_time_range(TimeRange(preset=None, start=NOW - span_s, end=NOW))
+    view = _view(qtbot, ctx)
+    view.refresh()
+    settle(ctx)
+    return view
+
+
 def _seed(data_dir: Path) -> None:
     writer = CallWriter(open_writer(data_dir))
     writer.write_calls(list(mixed_calls(4000, end=NOW, span_s=2 * 86_400, seed=3)))
@@ -51,11 +63,7 @@ def test_models_histogram_panels_and_legend_sync(
     qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle, save_png: SavePng
 ) -> None:
     _seed(seeded_data_dir)
-    ctx = make_ctx(seeded_data_dir)
-    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
-    view = _view(qtbot, ctx)
-    view.refresh()
-    settle(ctx)
+    view = _drawn(qtbot, seeded_data_dir, make_ctx, settle)
     assert set(view.histograms) == {"text", "embeddings", "image"}
     assert "≈" in view.note.text()  # 24 h reads the hourly rollup
     latency, rate = view.charts["latency"], view.charts["rate"]
@@ -72,11 +80,8 @@ def test_refresh_updates_in_place_and_keeps_zoom(
     qtbot: QtBot, seeded_data_dir: Path, make_ctx: MakeCtx, settle: Settle
 ) -> None:
     _seed(seeded_data_dir)
-    ctx = make_ctx(seeded_data_dir)
-    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
-    view = _view(qtbot, ctx)
-    view.refresh()
-    settle(ctx)
+    view = _drawn(qtbot, seeded_data_dir, make_ctx, settle)
+    ctx = view.ctx
     chart = view.charts["latency"]
     chart.getPlotItem().setXRange(NOW - 7200, NOW - 3600, padding=0)
     view.refresh()
@@ -92,11 +97,7 @@ def test_empty_period_shows_empty_state(
     writer = CallWriter(open_writer(seeded_data_dir))
     writer.write_calls(list(mixed_calls(10, end=NOW - 10 * 86_400, span_s=60)))
     writer.db.close()
-    ctx = make_ctx(seeded_data_dir)
-    ctx.set_time_range(TimeRange(preset=None, start=NOW - 3600, end=NOW))
-    view = _view(qtbot, ctx)
-    view.refresh()
-    settle(ctx)
+    view = _drawn(qtbot, seeded_data_dir, make_ctx, settle, span_s=3600)
     assert view.stack.currentWidget() is view.empty
 
 
@@ -106,11 +107,8 @@ def test_refresh_adds_only_new_lines_and_keeps_hidden_models_hidden(
     writer = CallWriter(open_writer(seeded_data_dir))
     rows = list(mixed_calls(2000, end=NOW, span_s=86_400, seed=4))
     writer.write_calls([row for row in rows if row.model != "llama3.2"])
-    ctx = make_ctx(seeded_data_dir)
-    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
-    view = _view(qtbot, ctx)
-    view.refresh()
-    settle(ctx)
+    view = _drawn(qtbot, seeded_data_dir, make_ctx, settle)
+    ctx = view.ctx
     latency = view.charts["latency"]
     before = dict(latency.curves)
     assert "llama3.2 p50" not in before
@@ -141,11 +139,8 @@ def _hidden_mid_way(
 ) -> PerformanceView:
     """A view that was drawing the last 2 hours when the user moved to another view."""
     _seed(seeded_data_dir)
-    ctx = make_ctx(seeded_data_dir)
-    ctx.set_time_range(TimeRange(preset=None, start=NOW - 86_400, end=NOW))
-    view = _view(qtbot, ctx)
-    view.refresh()
-    settle(ctx)
+    view = _drawn(qtbot, seeded_data_dir, make_ctx, settle)
+    ctx = view.ctx
     ctx.set_time_range(TimeRange(preset=None, start=NOW - 7200, end=NOW))
     view.refresh()
     qtbot.waitUntil(lambda: view.turns.busy)  # its data arrived, its charts are being drawn
