@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -68,3 +70,18 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     db = open_reader(tmp_path)
     assert count_calls(db) == 3 and db.table("payloads").count == 0
     assert counters(db)["shutdown_metadata_only"] == 3
+
+
+def test_scipy_is_loaded_while_the_recorder_starts_not_during_its_first_drift_run(tmp_path: Path) -> None:
+    # A fresh interpreter: in this one, other tests may have imported scipy already.
+    script = (
+        "import sys, multiprocessing\n"
+        "from lookout.core.config import Config\n"
+        "from lookout.recorder.process import Recorder\n"
+        "assert 'scipy.stats' not in sys.modules\n"
+        f"Recorder(Config(data_dir={str(tmp_path)!r}), multiprocessing.Event())\n"
+        "wanted = ('scipy.stats', 'scipy.special', 'scipy.spatial.distance')\n"
+        "print(all(name in sys.modules for name in wanted))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "True", result.stderr

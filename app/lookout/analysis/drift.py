@@ -32,6 +32,7 @@ stored results (``lookout drift`` from snapshots, the app's drift table) never n
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,6 +110,16 @@ class Divergence:
 
 
 NO_TEST = TestResult("none", None, None, False)
+
+
+def load_scipy() -> None:
+    """Import the parts of scipy the tests use, ahead of the first test.
+
+    The recorder calls this while it starts: otherwise its first drift run would
+    spend those 1–2 s of CPU in the middle of recording calls.
+    """
+    for name in ("scipy.stats", "scipy.special", "scipy.spatial.distance"):
+        importlib.import_module(name)
 
 
 def numeric_test(baseline: FloatArray, current: FloatArray, thresholds: Thresholds) -> TestResult:

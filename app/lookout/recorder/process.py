@@ -21,6 +21,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from lookout.analysis.cost import PriceTable
+from lookout.analysis.drift import load_scipy
 from lookout.analysis.refusal import RefusalDetector
 from lookout.core.config import Config
 from lookout.core.models import CallRow, Exchange, PayloadRow
@@ -114,6 +115,7 @@ class Recorder:
         self._purging: Generator[PurgeResult, None, None] | None = None
         self._purge_result: PurgeResult | None = None
         self._drift = DriftJob(config.data_dir, config.drift, self._db)
+        load_scipy()  # with the rest of start-up, not during the first drift run
 
     def run(self, conn: Connection) -> None:
         last_flush = time.monotonic()
