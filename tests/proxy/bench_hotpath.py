@@ -72,7 +72,12 @@ class MemoryTransport:
 
 async def cpu_us_per_call(calls: int) -> float:
     loop = asyncio.get_running_loop()
-    proxy = ProxyServer(ProxySettings(port=0), Router({"bench": "http://127.0.0.1:9"}), lambda exchange: None)
+    queued: deque[bytes] = deque(maxlen=100)  # the engine's sink packs each record for the recorder
+    proxy = ProxyServer(
+        ProxySettings(port=0),
+        Router({"bench": "http://127.0.0.1:9"}),
+        lambda exchange: queued.append(exchange.packed()),
+    )
     upstream = Connection(read_timeout_s=60.0)
     # The upstream answers on the next loop turn, as a socket would.
     upstream.connection_made(MemoryTransport(lambda _: loop.call_soon(upstream.data_received, RESPONSE)))  # type: ignore[arg-type]

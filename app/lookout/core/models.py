@@ -13,7 +13,8 @@ Stdlib only: this module is imported by every other layer.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Literal
 
 Outcome = Literal["ok", "error", "client_aborted", "upstream_unreachable", "upstream_timeout"]
@@ -91,16 +92,21 @@ class Exchange:
 
         A queued record held as objects is ~7 KB of tracked containers that every
         full garbage collection in the engine walks; as bytes it is half the size
-        and invisible to the collector.
+        and invisible to the collector. The field values go as a plain tuple: a
+        third of the cost of pickling the object itself.
         """
-        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(_exchange_values(self), protocol=pickle.HIGHEST_PROTOCOL)
 
     @staticmethod
     def unpacked(blob: bytes) -> Exchange:
-        exchange = pickle.loads(blob)  # only ever bytes from our own engine process
-        if not isinstance(exchange, Exchange):
-            raise TypeError(f"expected a packed Exchange, got {type(exchange).__name__}")
-        return exchange
+        values = pickle.loads(blob)  # only ever bytes from our own engine process
+        if not isinstance(values, tuple) or len(values) != len(_EXCHANGE_FIELDS):
+            raise TypeError(f"expected a packed Exchange, got {type(values).__name__}")
+        return Exchange(*values)
+
+
+_EXCHANGE_FIELDS = tuple(item.name for item in fields(Exchange))
+_exchange_values = attrgetter(*_EXCHANGE_FIELDS)
 
 
 @dataclass(slots=True)
