@@ -54,6 +54,7 @@ EPILOGS = {
   lookout doctor --format json""",
     "bench": """examples:
   lookout bench
+  lookout bench --seconds 5          # a quicker look; the c=16 ratio is noisier
   lookout bench --requests 2000 --format json""",
 }
 
@@ -134,7 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--requests", type=int, default=1000, help="requests per latency series (default 1000)"
     )
     bench.add_argument(
-        "--seconds", type=float, default=5.0, help="duration of each throughput run (default 5)"
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="duration of each throughput run (default 20; 5 gives a quicker, noisier ratio)",
     )
     bench.add_argument("--format", choices=("table", "json"), default="table")
     bench.add_argument(

@@ -134,7 +134,8 @@ def run_bench(args: argparse.Namespace, config: Config) -> int:
 
     os.environ["LOOKOUT_EVENT_LOOP"] = args.loop  # read by every bench process
     report = bench(
-        BenchOptions(requests=args.requests, seconds=args.seconds, store_bodies=not args.no_bodies)
+        BenchOptions(requests=args.requests, seconds=args.seconds, store_bodies=not args.no_bodies),
+        progress=lambda step: print(f"lookout bench: {step}...", file=sys.stderr, flush=True),
     )
     print(json.dumps(asdict(report), indent=2) if args.format == "json" else format_report(report))
     return 0

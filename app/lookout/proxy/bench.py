@@ -7,7 +7,8 @@ noise hits both series alike; the figures reported are differences and ratios.
 
 * latency, c=1: a ~2 KB chat completion each way; added p50 and p99;
 * throughput, c=16: requests per second, proxied over direct, in alternating
-  half-second slices;
+  half-second slices, 20 s each way by default (on a noisy 2-core VM, 5 s runs
+  of the same build scattered by ±0.08 in the ratio);
 * streaming: per-chunk delay (server write to client read, same monotonic
   clock) and time to first chunk, proxied minus direct.
 """
@@ -45,7 +46,7 @@ CHAT_BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "c
 @dataclass(frozen=True, slots=True)
 class BenchOptions:
     requests: int = 1000
-    seconds: float = 5.0
+    seconds: float = 20.0
     concurrency: int = 16
     streams: int = 30
     events_per_stream: int = 40
@@ -79,7 +80,8 @@ class BenchReport:
     notes: list[str] = field(default_factory=list)
 
 
-def run_bench(options: BenchOptions) -> BenchReport:
+def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda step: None) -> BenchReport:
+    """Run every measurement; ``progress`` hears of each step as it starts."""
     loop_kind = install_event_loop_policy()
     report = BenchReport(
         loop=loop_kind,
@@ -89,6 +91,7 @@ def run_bench(options: BenchOptions) -> BenchReport:
     )
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
+        progress("starting the fake provider, the engine and its recorder")
         upstream, upstream_url = _start(ctx, _fake_process, None)
         config = Config(
             data_dir=Path(data_dir),
@@ -99,9 +102,10 @@ def run_bench(options: BenchOptions) -> BenchReport:
         engine, proxy_url = _start(ctx, _engine_process, config)
         try:
             asyncio.run(_recorder_started(f"{proxy_url}/bench", Path(data_dir)))
-            asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench"))
+            asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench", progress))
             report.engine_rss_mb = _rss_mb(engine.pid)
         finally:
+            progress("stopping; the engine flushes its recorder's backlog first")
             for process in (engine, upstream):
                 process.terminate()  # SIGTERM: the engine stops gracefully and flushes
                 process.join(30)
@@ -132,12 +136,17 @@ def format_report(r: BenchReport) -> str:
     )
 
 
-async def _measure(options: BenchOptions, report: BenchReport, direct: str, proxied: str) -> None:
+async def _measure(
+    options: BenchOptions, report: BenchReport, direct: str, proxied: str, progress: Callable[[str], None]
+) -> None:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
+        progress(f"latency at c=1: {options.requests} calls each way, interleaved")
         await _latency(session, options, report, direct, proxied)
+        progress(f"throughput at c={options.concurrency}: {options.seconds:g} s each way, alternating")
         report.direct_rps, report.proxy_rps = await _throughput(session, options, direct, proxied)
         report.rps_ratio = report.proxy_rps / report.direct_rps if report.direct_rps else 0.0
+        progress(f"streaming: {options.streams} streams of {options.events_per_stream} events each way")
         await _streaming(session, options, report, direct, proxied)
 
 
