@@ -57,13 +57,23 @@ class Response:
         self._held = b""
 
     def start(
-        self, status: int, reason: str | None, headers: Sequence[tuple[str, str]], *, hold: bool = False
+        self,
+        status: int,
+        reason: str | None,
+        headers: Sequence[tuple[str, str]],
+        *,
+        hold: bool = False,
+        has_length: bool | None = None,
     ) -> None:
-        """Compose the head; send it now, or with the first :meth:`write` when ``hold``."""
+        """Compose the head; send it now, or with the first :meth:`write` when ``hold``.
+
+        ``has_length`` says whether ``headers`` carry a Content-Length, if the caller knows.
+        """
         self.started = True
         self._chunked = False
         self._no_body = self._method == "HEAD" or status in (204, 304) or 100 <= status < 200
-        has_length = _has_length(headers)
+        if has_length is None:
+            has_length = _has_length(headers)
         lines = [f"HTTP/1.1 {status} {reason or _phrase(status)}"]
         lines += [f"{name}: {value}" for name, value in headers]
         if not self._no_body and not has_length:
@@ -110,7 +120,7 @@ class Response:
         headers = reply.headers
         if not _has_length(headers):
             headers = [*headers, ("Content-Length", str(len(reply.body)))]
-        self.start(reply.status, reply.reason, headers, hold=True)
+        self.start(reply.status, reply.reason, headers, hold=True, has_length=True)
         self.finished = True
         self._send(b"" if self._no_body else reply.body)
         if not self.keep_alive:

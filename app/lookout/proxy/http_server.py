@@ -237,10 +237,7 @@ class HttpConnection(asyncio.Protocol):
         self._count_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_bytes += len(name) + len(value) + 4  # inline: this runs for every header
-        if self._head_bytes > HEAD_LIMIT:
-            self._refusal = HEAD_TOO_LARGE
-            raise ValueError("request head too large")
+        self._count_head(len(name) + len(value) + 4)
         # Decoded as the upstream client encodes them, so any byte a client sends goes on unchanged.
         self._header_list.append((name.decode("ascii", "surrogateescape"), value.decode(*UNCHANGED)))
 
