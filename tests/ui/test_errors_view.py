@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.modeltest import ModelTester
@@ -40,8 +41,8 @@ def _hit(group_id: str, at: float, title: str, status_code: int = 429) -> GroupH
     )
 
 
-def _seed(data_dir: Path) -> None:
-    at = now()
+def _seed(data_dir: Path, at: float | None = None) -> None:
+    at = now() if at is None else at
     db = open_writer(data_dir)
     try:
         hits = [
@@ -93,9 +94,18 @@ def test_demo_errors_render(
 
 
 def test_groups_show_sparklines_detail_and_latest_events(
-    qtbot: QtBot, make_ctx: MakeCtx, seeded_data_dir: Path, settle: Settle, save_png: SavePng
+    qtbot: QtBot,
+    make_ctx: MakeCtx,
+    seeded_data_dir: Path,
+    settle: Settle,
+    save_png: SavePng,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _seed(seeded_data_dir)
+    # The sparklines count per clock hour: a real clock in the first minute of an
+    # hour would put the newest hits (a minute old) in the previous hour's bucket.
+    at = now() // 3600 * 3600 - 1800
+    monkeypatch.setattr("lookout.ui.views.errors.now", lambda: at)
+    _seed(seeded_data_dir, at)
     ctx = make_ctx(seeded_data_dir)
     view = _view(qtbot, ctx, settle)
 
