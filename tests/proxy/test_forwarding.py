@@ -200,3 +200,7 @@ async def test_only_allow_listed_headers_are_kept_for_the_record(fake_provider: 
     assert ("User-Agent", "my-app/1.0") in record.request_headers
     assert "canary" not in repr(record.request_headers) + repr(record.response_headers)
     assert any(name.lower() == "x-request-id" for name, _ in record.response_headers)
+    # Plain strings, so the packed record is cheap to pickle and carries no multidict types.
+    kept = record.request_headers + record.response_headers
+    assert {type(part) for header in kept for part in header} == {str}
+    assert b"multidict" not in record.packed()

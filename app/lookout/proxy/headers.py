@@ -71,9 +71,14 @@ def downstream_headers(upstream: Headers) -> list[tuple[str, str]]:
 
 
 def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The allow-listed headers worth keeping with the record (still redacted before storage)."""
+    """The allow-listed headers worth keeping with the record (still redacted before storage).
+
+    Names come back as plain ``str``: the parsers' names are multidict ``istr``s,
+    which pickle through a reduce call, taking the record's packing from ~4 µs
+    to ~20 µs and the recorder an import of multidict to unpack them.
+    """
     return [
-        (name, value)
+        (str(name), value)
         for name, value in headers
         if (lower := name.lower()) in RECORDED or lower.startswith(RECORDED_PREFIXES)
     ]
