@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -62,6 +65,75 @@ async def test_malformed_requests_get_a_400_and_a_closed_connection(
 async def test_tunnels_and_upgrades_get_a_501(fake_provider: FakeProvider, request_bytes: bytes) -> None:
     response = await refused_before_upstream(fake_provider, request_bytes)
     assert_lookout_error(response, 501, "not_supported")
+
+
+H2C_OFFER = (
+    b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        get("/up/echo/offer", b"1.1", H2C_OFFER),
+        post("/up/echo/offer", b"abc", H2C_OFFER),
+        b"POST /up/echo/offer HTTP/1.1\r\n"
+        + HOST
+        + H2C_OFFER
+        + b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n2\r\nbc\r\n0\r\n\r\n",
+    ],
+    ids=["get", "post-length", "post-chunked"],
+)
+async def test_an_offer_of_http2_is_declined_and_the_request_served_over_http11(
+    fake_provider: FakeProvider, request_bytes: bytes
+) -> None:
+    """``curl --http2`` and Java's HttpClient offer h2c on plain http://; a server may ignore that."""
+    async with proxy_to_fake(fake_provider) as proxy:
+        reader, writer = await connect(proxy.base_url)
+        writer.write(request_bytes + get("/up/echo/next"))  # the connection stays HTTP/1.1
+        offered, following = await read_response(reader), await read_response(reader)
+        writer.close()
+        record = await proxy.next_record()
+    assert offered.status == 200 and following.status == 200
+    seen = offered.json()
+    sent_body = b"" if request_bytes.startswith(b"GET") else b"abc"
+    assert (
+        seen["body_length"] == len(sent_body) and seen["body_sha256"] == hashlib.sha256(sent_body).hexdigest()
+    )
+    names = {name.lower() for name, _ in seen["headers"]}
+    assert not names & {"upgrade", "http2-settings", "connection"}
+    assert following.json()["path"] == "/echo/next"
+    assert record.outcome == "ok" and record.path == "/echo/offer"
+
+
+def _curl_speaks_http2() -> bool:
+    curl = shutil.which("curl")
+    return curl is not None and "HTTP2" in subprocess.run([curl, "-V"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not _curl_speaks_http2(), reason="needs a curl built with HTTP/2 (nghttp2)")
+async def test_curl_http2_against_plain_http_gets_its_answer(fake_provider: FakeProvider) -> None:
+    async with proxy_to_fake(fake_provider) as proxy:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                "curl",
+                "-sS",
+                "--http2",
+                "-d",
+                "abc",
+                "-w",
+                "\n%{http_version} %{http_code}",
+                f"{proxy.base_url}/up/echo/c",
+            ],
+            capture_output=True,
+            timeout=20,
+        )
+        record = await proxy.next_record()
+    body, status = done.stdout.rsplit(b"\n", 1)
+    assert done.returncode == 0 and status == b"1.1 200", done.stderr
+    assert json.loads(body)["body_length"] == 3
+    assert record.outcome == "ok"
 
 
 async def test_pipelined_requests_are_answered_in_order_and_all_recorded(fake_provider: FakeProvider) -> None:

@@ -129,6 +129,7 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes = 0  # of the head being parsed, counted as it arrives
         self._in_head = False
         self._refusal: tuple[int, str, str] | None = None  # why a callback stopped the parser
+        self._reread: bytes | None = None  # the head again, minus a declined offer of HTTP/2
         self._header_list: list[tuple[str, str]] = []
         self._reading_paused = False
         self._idle_timer: asyncio.TimerHandle | None = None
@@ -157,9 +158,8 @@ class HttpConnection(asyncio.Protocol):
         was_in_head = self._in_head
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            message = "Lookout does not upgrade or tunnel connections (CONNECT, WebSocket, h2c)"
-            self._refuse(501, message, "not_supported")
+        except httptools.HttpParserUpgrade as exc:
+            self._upgrade_asked(data[exc.args[0] :])
         except httptools.HttpParserError as exc:
             self._refuse(*(self._refusal or (400, f"malformed HTTP request ({exc})", "bad_request")))
         else:
@@ -256,7 +256,8 @@ class HttpConnection(asyncio.Protocol):
         self._in_head = False
         self._cancel_idle_timer()  # a request has begun; a stalled head still times out
         if parser.should_upgrade():
-            return  # feed_data raises HttpParserUpgrade next, and the request is refused
+            self._reread = self._head_declining_h2c()
+            return  # feed_data raises HttpParserUpgrade next
         try:
             url = httptools.parse_url(self._target)  # origin-form, or absolute-form from a proxy client
         except httptools.HttpParserInvalidURLError:
@@ -277,6 +278,41 @@ class HttpConnection(asyncio.Protocol):
         self._queue.append(request)
         if self._task is None:
             self._start_next()
+
+    def _head_declining_h2c(self) -> bytes | None:
+        """This head without its offer of HTTP/2, if h2c is all it offered (else None).
+
+        ``curl --http2`` and Java's HttpClient offer h2c on plain http://. A server
+        may ignore an Upgrade (RFC 9110 §7.8) and answer in HTTP/1.1, as Lookout does.
+        """
+        method = self._parser.get_method()
+        offered = {
+            token.strip().lower()
+            for name, value in self._header_list
+            if name.lower() == "upgrade"
+            for token in value.split(",")
+        }
+        if method == b"CONNECT" or offered != {"h2c"}:
+            return None
+        lines = [b"%b %b HTTP/%b" % (method, self._target, self._parser.get_http_version().encode())]
+        for name, value in self._header_list:
+            lower = name.lower()
+            if lower == "connection":
+                kept = [t for t in value.split(",") if t.strip().lower() not in ("upgrade", "http2-settings")]
+                value = ",".join(kept).strip()
+            if value and lower not in ("upgrade", "http2-settings"):
+                lines.append(f"{name}: {value}".encode(*UNCHANGED))
+        return b"\r\n".join(lines) + b"\r\n\r\n"
+
+    def _upgrade_asked(self, rest: bytes) -> None:
+        """Read a declined h2c offer's request again with a new parser; refuse other upgrades."""
+        head, self._reread = self._reread, None
+        if head is None:
+            message = "Lookout does not upgrade or tunnel connections (CONNECT, WebSocket)"
+            self._refuse(501, message, "not_supported")
+            return
+        self._parser = httptools.HttpRequestParser(self)  # llhttp stops for good at an upgrade
+        self.data_received(head + rest)
 
     def on_body(self, body: bytes) -> None:
         if self._current is not None:
