@@ -11,6 +11,7 @@ from lookout.core.config import CaptureSettings, RedactionSettings
 from lookout.core.models import Exchange, ParsedCall, ProviderError
 from lookout.recorder.payload import WITHHELD, PayloadBuilder
 from lookout.redaction import RedactedText, RedactionFailed, Redactor
+from lookout.redaction.cache import RedactionCache
 
 EMAIL = "zelda.quinlan@example-mail.com"
 REQUEST = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"mail {EMAIL}"}]})
@@ -57,6 +58,18 @@ def test_bodies_are_stored_redacted_and_streams_assembled(redactor: Redactor) ->
     assert json.loads(payload.redactions) == {"EMAIL_ADDRESS": 2}
     assert json.loads(payload.request_headers or "") == {"User-Agent": "app/1.0"}
     assert (result.endpoint, result.failed, payload.dropped_reason) == ("/v1/chat/completions", False, None)
+
+
+def test_a_calls_bodies_and_headers_go_through_presidio_in_one_run(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redactor, "cache", RedactionCache())
+    runs: list[str] = []
+    find = redactor.detector.find
+    monkeypatch.setattr(redactor.detector, "find", lambda text: runs.append(text) or find(text))
+    build(PayloadBuilder(redactor, CaptureSettings(), 5.0), exchange())
+    assert len(runs) == 2  # the URL path (metadata, stored even without bodies), then all four parts
+    assert EMAIL in runs[1] and "req_1" in runs[1] and "app/1.0" in runs[1]
 
 
 def test_error_text_and_paths_are_redacted_too(redactor: Redactor) -> None:

@@ -65,6 +65,25 @@ def test_short_strings_of_a_body_are_analysed_in_one_batch(redactor: Redactor, a
     assert len(analysed) == 1
 
 
+def test_a_calls_bodies_and_headers_share_one_analysis(
+    redactor: Redactor, analysed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Presidio costs ~0.6 ms a run before it reads a character: one run per call, not one per part."""
+    parts = [
+        (openai_chat_request("Reach me at zelda@example.com"), "application/json"),
+        (openai_chat_response("Noted, zelda@example.com."), "application/json"),
+        (json.dumps({"x-request-id": "req_8b72"}).encode(), "application/json"),
+        (b"\xff\xfe binary", "application/octet-stream"),
+    ]
+    together = redactor.redact_bodies(parts, deadline=time.monotonic() + 5)
+    assert len(analysed) == 1
+    monkeypatch.setattr(redactor, "cache", RedactionCache())
+    apart = [redactor.redact_body(body, kind, deadline=time.monotonic() + 5) for body, kind in parts]
+    assert together == apart
+    assert [part.counts for part in together] == [{"EMAIL_ADDRESS": 1}, {"EMAIL_ADDRESS": 1}, {}, {}]
+    assert together[3].text is None and together[3].dropped_reason == "not text"
+
+
 def test_the_cache_holds_only_digests_and_redacted_text(redactor: Redactor, analysed: list[str]) -> None:
     redactor.redact_text("secret mail zelda@example.com", deadline=time.monotonic() + 5)
     entries = list(redactor.cache._entries.items())

@@ -118,3 +118,19 @@ def test_failures_are_logged_by_type_only(
     redactor.redact_body(b"mail zelda@example.com now", "text/plain", deadline=time.monotonic() + 5)
     assert "zelda" not in caplog.text
     assert "redaction failed (ValueError)" in caplog.text
+
+
+def test_one_failing_part_of_a_call_drops_every_part(
+    redactor: Redactor, fresh_cache: RedactionCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached = (b"no entity here", "text/plain")
+    redactor.redact_body(*cached, deadline=time.monotonic() + 5)
+    registry = redactor.detector.analyzer.registry
+    monkeypatch.setattr(registry, "recognizers", [*registry.recognizers, BrokenRecognizer()])
+    assert (
+        redactor.redact_body(*cached, deadline=time.monotonic() + 5).text == "no entity here"
+    )  # alone, from cache
+    results = redactor.redact_bodies(
+        [cached, (openai_chat_request(CANARY_TEXT), None)], deadline=time.monotonic() + 5
+    )
+    assert [(r.text, r.dropped_reason) for r in results] == [(None, "redaction failed")] * 2

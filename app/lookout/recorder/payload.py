@@ -74,14 +74,13 @@ class PayloadBuilder:
         skipped = self.skip_reason(exchange.upstream, outcome)
         if skipped:  # the (redacted) path and error text are metadata: they stay
             return PayloadResult(self._empty(exchange, counts, skipped), endpoint, error_message, False)
-        parts = self._bodies(exchange, response_body, parsed, deadline)
-        headers = self._headers(exchange, deadline)
-        failure = next((p.dropped_reason for p in (*parts, *headers) if p.dropped_reason in FAILURES), None)
+        parts = self._redacted_parts(exchange, response_body, parsed, deadline)
+        failure = next((p.dropped_reason for p in parts if p.dropped_reason in FAILURES), None)
         if failure is not None:
             return PayloadResult(self._empty(exchange, Counter(), failure), WITHHELD, None, True)
-        for part in (*parts, *headers):
+        for part in parts:
             counts.update(part.counts)
-        request, response = parts
+        request, response, *headers = parts
         payload = PayloadRow(
             call_id=exchange.id,
             created_at=iso_utc(exchange.started_at),
@@ -121,9 +120,14 @@ class PayloadBuilder:
         counts.update(redacted.counts)
         return redacted.text
 
-    def _bodies(
+    def _redacted_parts(
         self, exchange: Exchange, response_body: bytes, parsed: ParsedCall, deadline: float
-    ) -> tuple[RedactedBody, RedactedBody]:
+    ) -> list[RedactedBody]:
+        """Request body, response body and the two header sets, redacted in one pass.
+
+        One pass shares Presidio's runs among them: their new strings (a new turn,
+        a response, a request id) usually make a single run.
+        """
         limit = self._capture.max_body_bytes
         assembled = None
         if parsed.streamed:
@@ -133,24 +137,17 @@ class PayloadBuilder:
                 response_body=response_body,
             )
         response_type = "application/json" if assembled is not None else exchange.response_content_type
-        return (
-            self._redact(exchange.request_body[:limit], exchange.request_content_type, deadline),
-            self._redact((assembled or response_body)[:limit], response_type, deadline),
-        )
-
-    def _headers(self, exchange: Exchange, deadline: float) -> tuple[RedactedBody, RedactedBody]:
-        return (
-            self._redact(json.dumps(dict(exchange.request_headers)).encode(), "application/json", deadline),
-            self._redact(json.dumps(dict(exchange.response_headers)).encode(), "application/json", deadline),
-        )
-
-    def _redact(self, body: bytes, content_type: str | None, deadline: float) -> RedactedBody:
-        if not body:
-            return RedactedBody(text=None, counts={}, dropped_reason=None)
+        parts = [
+            (exchange.request_body[:limit], exchange.request_content_type),
+            ((assembled or response_body)[:limit], response_type),
+            (json.dumps(dict(exchange.request_headers)).encode(), "application/json"),
+            (json.dumps(dict(exchange.response_headers)).encode(), "application/json"),
+        ]
         try:
-            return self._redactor.redact_body(body, content_type, deadline=deadline)
+            redacted = iter(self._redactor.redact_bodies([p for p in parts if p[0]], deadline=deadline))
+            return [next(redacted) if body else RedactedBody(text=None) for body, _ in parts]
         except Exception:  # the redactor should fail closed itself; this is the backstop
-            return RedactedBody(text=None, counts={}, dropped_reason="redaction failed")
+            return [RedactedBody(text=None, dropped_reason="redaction failed")] * len(parts)
 
     @staticmethod
     def _empty(exchange: Exchange, counts: Counter[str], reason: str) -> PayloadRow:

@@ -21,8 +21,9 @@ import codecs
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 BLOB_ENTITY = "BASE64_BLOB"
@@ -160,6 +161,29 @@ def structured_lines(text: str) -> list[Line] | None:
     if not any(line.document is not None for line in lines) or len(lines) < 2:
         return None
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A text body taken apart: the strings to analyse, and how to put redacted ones back."""
+
+    strings: list[tuple[str, bool]]  # (value, held by a secret key), in order
+    rebuild: Callable[[Iterator[str]], str]  # takes the replacements in the same order
+
+
+def document_of(text: str) -> Document:
+    """``text`` as a JSON document, as NDJSON or SSE lines, or else as one plain text."""
+    document = json_container(text)
+    if document is not None:
+        return Document(list(string_values(document)), partial(_json_rebuilt, document))
+    lines = structured_lines(text)
+    if lines is not None:
+        return Document(list(line_strings(lines)), partial(rebuilt_lines, lines))
+    return Document([(text, False)], next)
+
+
+def _json_rebuilt(document: dict[str, Any] | list[Any], replacements: Iterator[str]) -> str:
+    return dumped(with_strings(document, replacements))
 
 
 def without_blobs(text: str) -> tuple[str, int]:

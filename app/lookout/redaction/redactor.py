@@ -4,8 +4,10 @@ Every string to analyse is cut into segments (long texts at blank lines), and
 each segment is looked up in the cache by digest. The segments not seen before
 are joined into batches of about 16 KB, so Presidio runs once per batch rather
 than once per string (its fixed cost per run is about half a millisecond, and a
-chat request has dozens of short strings). Found spans are cut back to their
-segments, rewritten by the configured operators and cached.
+chat request has dozens of short strings). :meth:`Redactor.redact_bodies` does
+this across a call's bodies and header sets at once, so a call usually costs one
+run. Found spans are cut back to their segments, rewritten by the configured
+operators and cached.
 
 Failing closed (design §4.4): past the deadline, or on any exception, no text is
 returned. :meth:`Redactor.redact_body` then returns a body with ``text=None``
@@ -23,19 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from lookout.core.config import RedactionSettings
-from lookout.redaction.bodies import (
-    BLOB_ENTITY,
-    decoded_text,
-    dumped,
-    json_container,
-    line_strings,
-    rebuilt_lines,
-    segments,
-    string_values,
-    structured_lines,
-    with_strings,
-    without_blobs,
-)
+from lookout.redaction.bodies import BLOB_ENTITY, Document, decoded_text, document_of, segments, without_blobs
 from lookout.redaction.cache import Redacted, RedactionCache
 from lookout.redaction.detect import Detector, Found, build_detector
 from lookout.redaction.operators import Rewriter
@@ -95,72 +85,85 @@ class Redactor:
 
     def redact_body(self, body: bytes, content_type: str | None, *, deadline: float) -> RedactedBody:
         """``body`` redacted, keeping JSON structure; ``deadline`` is a time.monotonic() value."""
+        return self.redact_bodies([(body, content_type)], deadline=deadline)[0]
+
+    def redact_bodies(
+        self, bodies: Sequence[tuple[bytes, str | None]], *, deadline: float
+    ) -> list[RedactedBody]:
+        """Several ``(body, content type)`` redacted together, e.g. a call's bodies and header sets.
+
+        Their new strings share Presidio's runs. If any part fails, every body
+        comes back without text (fail closed).
+        """
         try:
-            text = decoded_text(body, content_type)
-            if text is None:
-                return RedactedBody(None, {}, NOT_TEXT)
-            redacted, counts = self._redacted_document(text, deadline)
+            documents = [_document(body, content_type) for body, content_type in bodies]
+            done = iter(self._redacted_strings([d.strings for d in documents if d is not None], deadline))
+            not_text = RedactedBody(None, {}, NOT_TEXT)
+            return [not_text if d is None else self._finished(d, *next(done)) for d in documents]
         except RedactionFailed as failure:
-            return RedactedBody(None, {}, str(failure))
+            return [RedactedBody(None, {}, str(failure))] * len(bodies)
         except Exception as exc:  # fail closed whatever went wrong
             log.warning("redaction failed (%s); body stored without content", type(exc).__name__)
-            return RedactedBody(None, {}, FAILED)
-        dropped = sorted(entity for entity in counts if self._rewriter.is_dropped(entity))
-        if dropped:
-            return RedactedBody(None, dict(counts), f"operator drop on {dropped[0]}")
-        return RedactedBody(storable(redacted), dict(counts))
+            return [RedactedBody(None, {}, FAILED)] * len(bodies)
 
     def redact_text(self, text: str, *, deadline: float) -> RedactedText:
         """One text (an error message, a URL, a title) redacted; raises RedactionFailed."""
         try:
-            (redacted,), counts = self._redacted_strings([(text, False)], deadline)
+            [(redacted, counts)] = self._redacted_strings([[(text, False)]], deadline)
         except RedactionFailed:
             raise
         except Exception as exc:
             log.warning("redaction failed (%s); text not stored", type(exc).__name__)
             raise RedactionFailed(FAILED) from None  # the cause may quote the text
-        return RedactedText(storable(redacted), dict(counts))
+        return RedactedText(storable(redacted[0]), dict(counts))
 
-    def _redacted_document(self, text: str, deadline: float) -> tuple[str, Counter[str]]:
-        document = json_container(text)
-        if document is not None:
-            redacted, counts = self._redacted_strings(list(string_values(document)), deadline)
-            return dumped(with_strings(document, iter(redacted))), counts
-        lines = structured_lines(text)
-        if lines is not None:
-            redacted, counts = self._redacted_strings(list(line_strings(lines)), deadline)
-            return rebuilt_lines(lines, iter(redacted)), counts
-        (redacted_text,), counts = self._redacted_strings([(text, False)], deadline)
-        return redacted_text, counts
+    def _finished(self, document: Document, redacted: list[str], counts: Counter[str]) -> RedactedBody:
+        text = document.rebuild(iter(redacted))
+        dropped = sorted(entity for entity in counts if self._rewriter.is_dropped(entity))
+        if dropped:
+            return RedactedBody(None, dict(counts), f"operator drop on {dropped[0]}")
+        return RedactedBody(storable(text), dict(counts))
 
     def _redacted_strings(
-        self, items: Sequence[tuple[str, bool]], deadline: float
-    ) -> tuple[list[str], Counter[str]]:
-        """Each string redacted (``True``: held by a secret key, redacted whole), and the total counts."""
-        counts: Counter[str] = Counter()
-        plans: list[Redacted | list[bytes]] = []
+        self, groups: Sequence[Sequence[tuple[str, bool]]], deadline: float
+    ) -> list[tuple[list[str], Counter[str]]]:
+        """Each group's strings redacted (``True``: held by a secret key, redacted whole), with its counts.
+
+        The groups' segments not in the cache are analysed together.
+        """
         known: dict[bytes, Redacted] = {}
         pending: dict[bytes, str] = {}
-        for value, secret in items:
-            if secret and value:
-                plans.append(Redacted(*self._rewriter.rewrite(value, [Found("SECRET", 0, len(value))])))
-                continue
-            value, blobs = without_blobs(storable(value))
-            if blobs:
-                counts[BLOB_ENTITY] += blobs
-            keys = [self._lookup(piece, known, pending) for piece in segments(value, SEGMENT_CHARS)]
-            plans.append(keys)
+        plans = [self._plan(strings, known, pending) for strings in groups]
         for batch in batches(pending, BATCH_CHARS):
             check_deadline(deadline)
             known.update(self._analysed(batch))
         check_deadline(deadline)
-        texts: list[str] = []
-        for plan in plans:
-            parts = [plan] if isinstance(plan, Redacted) else [known[key] for key in plan]
-            texts.append("".join(part.text for part in parts))
-            for part in parts:
-                counts.update(part.counts)
-        return texts, counts
+        results: list[tuple[list[str], Counter[str]]] = []
+        for steps, blobs in plans:
+            counts: Counter[str] = Counter({BLOB_ENTITY: blobs} if blobs else {})
+            texts: list[str] = []
+            for step in steps:
+                parts = [step] if isinstance(step, Redacted) else [known[key] for key in step]
+                texts.append("".join(part.text for part in parts))
+                for part in parts:
+                    counts.update(part.counts)
+            results.append((texts, counts))
+        return results
+
+    def _plan(
+        self, strings: Sequence[tuple[str, bool]], known: dict[bytes, Redacted], pending: dict[bytes, str]
+    ) -> tuple[list[Redacted | list[bytes]], int]:
+        """Per string, its redaction (a secret) or its segments' cache keys; and the blobs taken out."""
+        steps: list[Redacted | list[bytes]] = []
+        blobs = 0
+        for value, secret in strings:
+            if secret and value:
+                steps.append(Redacted(*self._rewriter.rewrite(value, [Found("SECRET", 0, len(value))])))
+                continue
+            value, found = without_blobs(storable(value))
+            blobs += found
+            steps.append([self._lookup(piece, known, pending) for piece in segments(value, SEGMENT_CHARS)])
+        return steps, blobs
 
     def _lookup(self, piece: str, known: dict[bytes, Redacted], pending: dict[bytes, str]) -> bytes:
         key = RedactionCache.key(piece)
@@ -188,6 +191,11 @@ class Redactor:
             done[key] = redacted
             start += len(piece) + len(SEPARATOR)
         return done
+
+
+def _document(body: bytes, content_type: str | None) -> Document | None:
+    text = decoded_text(body, content_type)
+    return None if text is None else document_of(text)
 
 
 def batches(pending: dict[bytes, str], limit: int) -> Iterator[list[tuple[bytes, str]]]:
