@@ -77,7 +77,10 @@ def _database(config: Config) -> Finding:
     return Finding("database", "ok", detail)
 
 
-_TROUBLE_COUNTERS = {"dropped_records", "dropped_payloads", "recorder_restarts", "redaction_failures"}
+_TROUBLE_COUNTERS = {
+    *("dropped_records", "dropped_payloads", "backlog_metadata_only"),
+    *("recorder_restarts", "redaction_failures"),
+}
 
 
 def _proxy_port(config: Config) -> Finding:

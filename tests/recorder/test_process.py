@@ -12,7 +12,7 @@ from pathlib import Path
 from lookout.core.clock import iso_utc
 from lookout.core.config import Config
 from lookout.core.models import Exchange
-from lookout.recorder.process import Recorder
+from lookout.recorder.process import SHED_LAG_S, Recorder
 from lookout.store.db import open_reader, open_writer
 from lookout.store.queries import count_calls, counters
 from lookout.store.writer import CallWriter
@@ -70,6 +70,27 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     db = open_reader(tmp_path)
     assert count_calls(db) == 3 and db.table("payloads").count == 0
     assert counters(db)["shutdown_metadata_only"] == 3
+
+
+def test_a_recorder_far_behind_stores_calls_as_metadata_until_it_catches_up(tmp_path: Path) -> None:
+    """Under a flood, keeping every call (cost, tokens, latency) beats redacting every body."""
+    late, fresh = exchange(1), exchange(2)
+    late.started_at -= SHED_LAG_S + 1  # it ended seconds ago: the recorder is behind
+    for call in (late, fresh):
+        call.request_body = b'{"model": "text-embedding-3-small", "input": "hello"}'
+        call.request_content_type = "application/json"
+    receive, send = multiprocessing.Pipe(duplex=False)
+    recorder = threading.Thread(
+        target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
+    )
+    recorder.start()
+    send.send(("calls", [late.packed(), fresh.packed()]))
+    send.send(("stop", None))
+    recorder.join(10)
+    db = open_reader(tmp_path)
+    assert count_calls(db) == 2
+    assert [row["call_id"] for row in db.table("payloads").rows] == [fresh.id]
+    assert counters(db)["backlog_metadata_only"] == 1
 
 
 def test_scipy_is_loaded_while_the_recorder_starts_not_during_its_first_drift_run(tmp_path: Path) -> None:
