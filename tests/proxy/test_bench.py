@@ -20,6 +20,7 @@ def test_bench_reports_every_figure_and_says_what_it_is_doing() -> None:
     assert report["direct_rps"] > 0 and report["proxy_rps"] > 0 and report["rps_ratio"] > 0
     assert report["direct_p50_ms"] > 0 and report["proxy_p50_ms"] > 0
     assert report["recorded_calls"] > 0 and report["engine_rss_mb"] > 0
+    assert report["forwarded_calls"] >= report["recorded_calls"] and report["dropped_records"] == 0
     steps = [line for line in result.stderr.splitlines() if line.startswith("lookout bench: ")]
     assert [step.split(":")[1].split()[0] for step in steps] == [
         "starting",

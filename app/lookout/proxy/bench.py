@@ -48,8 +48,9 @@ class BenchOptions:
     requests: int = 1000
     seconds: float = 20.0
     concurrency: int = 16
-    streams: int = 30
-    events_per_stream: int = 40
+    # 100 streams: with 30, the p50 time to first chunk moved by ±0.1 ms from run to run.
+    streams: int = 100
+    events_per_stream: int = 20
     store_bodies: bool = True  # off: compare the proxy with redaction idle
 
 
@@ -76,6 +77,8 @@ class BenchReport:
     chunk_delay_added_p99_ms: float = 0.0
     ttft_added_p50_ms: float = 0.0
     recorded_calls: int = 0
+    forwarded_calls: int = 0  # as the engine counted them
+    dropped_records: int = 0  # by the engine's full queue: forwarded, never recorded
     engine_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -104,6 +107,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda st
             asyncio.run(_recorder_started(f"{proxy_url}/bench", Path(data_dir)))
             asyncio.run(_measure(options, report, upstream_url, f"{proxy_url}/bench", progress))
             report.engine_rss_mb = _rss_mb(engine.pid)
+            asyncio.run(_engine_counts(proxy_url, report))
         finally:
             progress("stopping; the engine flushes its recorder's backlog first")
             for process in (engine, upstream):
@@ -129,8 +133,9 @@ def format_report(r: BenchReport) -> str:
             f" {r.ttft_added_p50_ms:+.3f} ms (budget 1 ms)",
             f"  streaming chunk delay p50: direct {r.chunk_delay_direct_p50_ms:.3f} ms,"
             f" proxy {r.chunk_delay_proxy_p50_ms:.3f} ms",
-            f"  recorded calls: {r.recorded_calls}; engine RSS at the end {r.engine_rss_mb:.0f} MB"
-            " (budget 120 MB after 10k calls)",
+            f"  recorded calls: {r.recorded_calls} of {r.forwarded_calls} forwarded"
+            f" ({r.dropped_records} dropped by a full queue)",
+            f"  engine RSS at the end {r.engine_rss_mb:.0f} MB (budget 120 MB after 10k calls)",
             *[f"  note: {note}" for note in r.notes],
         ]
     )
@@ -296,6 +301,14 @@ async def _serve_until_terminated(conn: Connection, url: str) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     conn.send(url)
     await stop.wait()
+
+
+async def _engine_counts(proxy_url: str, report: BenchReport) -> None:
+    """What the engine forwarded and what its queue dropped, from its status endpoint."""
+    async with aiohttp.ClientSession() as session, session.get(f"{proxy_url}/_lookout") as response:
+        status = await response.json()
+    report.forwarded_calls = status["forwarded"]
+    report.dropped_records = status.get("dropped_records", 0)
 
 
 def _rss_mb(pid: int | None) -> float:
