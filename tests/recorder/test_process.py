@@ -9,10 +9,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from lookout.core.clock import iso_utc
 from lookout.core.config import Config
 from lookout.core.models import Exchange
-from lookout.recorder.process import SHED_LAG_S, Recorder
+from lookout.recorder import process
+from lookout.recorder.process import Recorder
 from lookout.store.db import open_reader, open_writer
 from lookout.store.queries import count_calls, counters
 from lookout.store.writer import CallWriter
@@ -72,25 +75,48 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     assert counters(db)["shutdown_metadata_only"] == 3
 
 
-def test_a_recorder_far_behind_stores_calls_as_metadata_until_it_catches_up(tmp_path: Path) -> None:
-    """Under a flood, keeping every call (cost, tokens, latency) beats redacting every body."""
-    late, fresh = exchange(1), exchange(2)
-    late.started_at -= SHED_LAG_S + 1  # it ended seconds ago: the recorder is behind
-    for call in (late, fresh):
-        call.request_body = b'{"model": "text-embedding-3-small", "input": "hello"}'
-        call.request_content_type = "application/json"
+def embedding_call(n: int, ended_s_ago: float) -> Exchange:
+    call = exchange(n)
+    call.started_at -= ended_s_ago
+    call.request_body = b'{"model": "text-embedding-3-small", "input": "hello"}'
+    call.request_content_type = "application/json"
+    return call
+
+
+def stored_with_bodies(tmp_path: Path, ended_s_ago: list[float], after_s: float = 0.0) -> list[int]:
+    """Run a recorder and, once it has run ``after_s``, send it calls that ended that long ago.
+
+    Returns the indexes of the calls stored with their bodies.
+    """
     receive, send = multiprocessing.Pipe(duplex=False)
     recorder = threading.Thread(
         target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
     )
     recorder.start()
-    send.send(("calls", [late.packed(), fresh.packed()]))
+    time.sleep(after_s)
+    calls = [embedding_call(n, ago) for n, ago in enumerate(ended_s_ago)]
+    send.send(("calls", [call.packed() for call in calls]))
     send.send(("stop", None))
     recorder.join(10)
     db = open_reader(tmp_path)
-    assert count_calls(db) == 2
-    assert [row["call_id"] for row in db.table("payloads").rows] == [fresh.id]
-    assert counters(db)["backlog_metadata_only"] == 1
+    assert count_calls(db) == len(calls)
+    stored = {row["call_id"] for row in db.table("payloads").rows}
+    return [n for n, call in enumerate(calls) if call.id in stored]
+
+
+def test_a_recorder_far_behind_stores_calls_as_metadata_until_it_catches_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a flood, keeping every call (cost, tokens, latency) beats redacting every body."""
+    monkeypatch.setattr(process, "SHED_LAG_S", 0.5)
+    # Sent 1.5 s into the recorder's run: the first call has waited 1.5 s for it, over the limit.
+    assert stored_with_bodies(tmp_path, [2.0, 0.0], after_s=1.5) == [1]
+    assert counters(open_reader(tmp_path))["backlog_metadata_only"] == 1
+
+
+def test_calls_queued_while_the_recorder_started_keep_their_bodies(tmp_path: Path) -> None:
+    # Ended long ago, but queued while the recorder started: it isn't behind yet.
+    assert stored_with_bodies(tmp_path, [process.SHED_LAG_S * 3]) == [0]
 
 
 def test_scipy_is_loaded_while_the_recorder_starts_not_during_its_first_drift_run(tmp_path: Path) -> None:

@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 FLUSH_S = 0.25
 RECORDER_NICENESS = 19
 BATCH_ROWS = 500
-# A call that reaches the recorder this long after it ended means the recorder is
-# behind: a flood beyond what redaction keeps up with. Its row is stored without
+# A call that reaches the recorder this long after it ended (or after the recorder
+# started, for calls queued while it was starting) means the recorder is behind:
+# a flood beyond what redaction keeps up with. Its row is stored without
 # redacting or storing bodies (0.2-0.3 ms a call instead of 4-35 ms on the dev VM)
 # until the recorder has caught up; otherwise the engine's queue would fill and
 # drop whole calls, and with them their cost and tokens.
@@ -121,9 +122,11 @@ class Recorder:
         self._purging: Generator[PurgeResult, None, None] | None = None
         self._purge_result: PurgeResult | None = None
         self._drift = DriftJob(config.data_dir, config.drift, self._db)
+        self._started_at = time.time()  # taking records from then on; see SHED_LAG_S
         load_scipy()  # with the rest of start-up, not during the first drift run
 
     def run(self, conn: Connection) -> None:
+        self._started_at = time.time()
         last_flush = time.monotonic()
         self._start_purge_if_due()  # retention runs at start-up, then every interval
         try:
@@ -172,7 +175,8 @@ class Recorder:
         if self._hurry.is_set():  # the engine is stopping and can't wait for redaction
             return "shutdown_metadata_only"
         ended = exchange.started_at + (exchange.latency_ms or 0.0) / 1000
-        return "backlog_metadata_only" if time.time() - ended > SHED_LAG_S else None
+        behind = time.time() - max(ended, self._started_at)
+        return "backlog_metadata_only" if behind > SHED_LAG_S else None
 
     def _add(self, built: BuiltCall) -> None:
         self._grouper.observe(built)  # sets the row's error_group_id before it is written
