@@ -71,7 +71,10 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     send.send(("stop", None))
     recorder.join(10)
     db = open_reader(tmp_path)
-    assert count_calls(db) == 3 and db.table("payloads").count == 0
+    assert count_calls(db) == 3
+    payloads = list(db.table("payloads").rows)
+    assert [p["dropped_reason"] for p in payloads] == ["engine stopping"] * 3  # the inspector says why
+    assert all(p["request_body"] is None and p["request_headers"] is None for p in payloads)
     assert counters(db)["shutdown_metadata_only"] == 3
 
 
@@ -86,7 +89,7 @@ def embedding_call(n: int, ended_s_ago: float) -> Exchange:
 def stored_with_bodies(tmp_path: Path, ended_s_ago: list[float], after_s: float = 0.0) -> list[int]:
     """Run a recorder and, once it has run ``after_s``, send it calls that ended that long ago.
 
-    Returns the indexes of the calls stored with their bodies.
+    Returns the indexes of the calls stored with their bodies; the others must say why not.
     """
     receive, send = multiprocessing.Pipe(duplex=False)
     recorder = threading.Thread(
@@ -100,8 +103,11 @@ def stored_with_bodies(tmp_path: Path, ended_s_ago: list[float], after_s: float 
     recorder.join(10)
     db = open_reader(tmp_path)
     assert count_calls(db) == len(calls)
-    stored = {row["call_id"] for row in db.table("payloads").rows}
-    return [n for n, call in enumerate(calls) if call.id in stored]
+    payloads = {row["call_id"]: row for row in db.table("payloads").rows}
+    stored = [n for n, call in enumerate(calls) if payloads[call.id]["request_body"] is not None]
+    withheld = [payloads[call.id] for n, call in enumerate(calls) if n not in stored]
+    assert all(p["dropped_reason"] == "recorder behind" and p["request_headers"] is None for p in withheld)
+    return stored
 
 
 def test_a_recorder_far_behind_stores_calls_as_metadata_until_it_catches_up(

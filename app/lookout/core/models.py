@@ -176,7 +176,8 @@ class PayloadRow:
 
     ``request_body``/``response_body`` are None when not stored; then
     ``dropped_reason`` says why (not sampled, disabled for the upstream,
-    redaction failed or over its time budget, a ``drop`` operator matched).
+    redaction failed or over its time budget, a ``drop`` operator matched, the
+    recorder far behind, the engine stopping).
     Streamed responses are stored as the assembled message, not the raw stream.
     """
 

@@ -9,6 +9,7 @@ as metadata only: no bodies, no error text, no URL path.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from lookout.analysis.cost import PriceTable
@@ -18,7 +19,7 @@ from lookout.core.models import CallRow, Exchange, Outcome, ParsedCall, PayloadR
 from lookout.providers import parse_exchange
 from lookout.providers.text import response_text
 from lookout.recorder.decode import decode_body, offset_time
-from lookout.recorder.payload import WITHHELD, PayloadBuilder
+from lookout.recorder.payload import WITHHELD, PayloadBuilder, content_free
 
 # Local servers run the user's own hardware: only prices the user configured apply.
 LOCAL_UPSTREAMS = frozenset({"ollama", "lmstudio", "vllm"})
@@ -47,7 +48,8 @@ class RowBuilder:
         self._payloads = payloads
         self._refusals = refusals or RefusalDetector()
 
-    def build(self, exchange: Exchange, *, metadata_only: bool = False) -> BuiltCall:
+    def build(self, exchange: Exchange, *, withheld: str | None = None) -> BuiltCall:
+        """The call's row and payload; ``withheld`` (a reason) stores no bodies, unredacted or not."""
         decoded = decode_body(
             exchange.response_body,
             exchange.response_encoding,
@@ -100,9 +102,10 @@ class RowBuilder:
         )
         if row.outcome == "ok" and decoded.complete and not exchange.response_truncated:
             self._measure_text(row, exchange, decoded.body, parsed.streamed)
-        if self._payloads is None or metadata_only:
+        if self._payloads is None or withheld is not None:
             row.endpoint = WITHHELD  # not redacted, so nothing user-supplied is stored
-            return BuiltCall(row, None, False, raw_error_text(exchange, parsed))
+            payload = None if withheld is None else content_free(exchange, Counter(), withheld)
+            return BuiltCall(row, payload, False, raw_error_text(exchange, parsed))
         # A capture that could not be decoded in full is stored as truncated.
         exchange.response_truncated = exchange.response_truncated or not decoded.complete
         result = self._payloads.build(exchange, decoded.body, parsed, row.outcome)

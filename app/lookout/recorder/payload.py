@@ -70,14 +70,14 @@ class PayloadBuilder:
         raw_error = parsed.error.message if parsed.error and parsed.error.message else exchange.network_error
         error_message = self._text(raw_error, deadline, counts) if raw_error else None
         if endpoint is None or (raw_error and error_message is None):
-            return PayloadResult(self._empty(exchange, Counter(), "redaction failed"), WITHHELD, None, True)
+            return PayloadResult(content_free(exchange, Counter(), "redaction failed"), WITHHELD, None, True)
         skipped = self.skip_reason(exchange.upstream, outcome)
         if skipped:  # the (redacted) path and error text are metadata: they stay
-            return PayloadResult(self._empty(exchange, counts, skipped), endpoint, error_message, False)
+            return PayloadResult(content_free(exchange, counts, skipped), endpoint, error_message, False)
         parts = self._redacted_parts(exchange, response_body, parsed, deadline)
         failure = next((p.dropped_reason for p in parts if p.dropped_reason in FAILURES), None)
         if failure is not None:
-            return PayloadResult(self._empty(exchange, Counter(), failure), WITHHELD, None, True)
+            return PayloadResult(content_free(exchange, Counter(), failure), WITHHELD, None, True)
         for part in parts:
             counts.update(part.counts)
         request, response, *headers = parts
@@ -149,16 +149,17 @@ class PayloadBuilder:
         except Exception:  # the redactor should fail closed itself; this is the backstop
             return [RedactedBody(text=None, dropped_reason="redaction failed")] * len(parts)
 
-    @staticmethod
-    def _empty(exchange: Exchange, counts: Counter[str], reason: str) -> PayloadRow:
-        return PayloadRow(
-            call_id=exchange.id,
-            created_at=iso_utc(exchange.started_at),
-            request_body=None,
-            response_body=None,
-            request_headers=None,
-            response_headers=None,
-            truncated=False,
-            redactions=json.dumps(dict(sorted(counts.items()))),
-            dropped_reason=reason,
-        )
+
+def content_free(exchange: Exchange, counts: Counter[str], reason: str) -> PayloadRow:
+    """The payload row of a call whose bodies are not stored: why, and what redaction found."""
+    return PayloadRow(
+        call_id=exchange.id,
+        created_at=iso_utc(exchange.started_at),
+        request_body=None,
+        response_body=None,
+        request_headers=None,
+        response_headers=None,
+        truncated=False,
+        redactions=json.dumps(dict(sorted(counts.items()))),
+        dropped_reason=reason,
+    )

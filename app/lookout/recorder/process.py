@@ -47,6 +47,9 @@ BATCH_ROWS = 500
 # until the recorder has caught up; otherwise the engine's queue would fill and
 # drop whole calls, and with them their cost and tokens.
 SHED_LAG_S = 5.0
+# Calls stored without bodies: (counter, the payload row's dropped_reason).
+STOPPING = ("shutdown_metadata_only", "engine stopping")
+BEHIND = ("backlog_metadata_only", "recorder behind")
 
 
 def run_recorder(conn: Connection, config: Config, hurry: Event) -> None:
@@ -162,21 +165,20 @@ class Recorder:
         if kind == "calls":
             for blob in payload:
                 exchange = Exchange.unpacked(blob)
-                shed = self._metadata_only_reason(exchange)
-                self._add(self._builder.build(exchange, metadata_only=shed is not None))
+                shed = self._shedding(exchange)
+                self._add(self._builder.build(exchange, withheld=shed[1] if shed else None))
                 if shed is not None:
-                    self._counters[shed] += 1
+                    self._counters[shed[0]] += 1
         elif kind == "counters":
             self._counters.update(payload)
         return kind != "stop"
 
-    def _metadata_only_reason(self, exchange: Exchange) -> str | None:
-        """Why this call's bodies are skipped (the counter to bump), or None to store them."""
+    def _shedding(self, exchange: Exchange) -> tuple[str, str] | None:
+        """Why this call's bodies are skipped (STOPPING or BEHIND), or None to store them."""
         if self._hurry.is_set():  # the engine is stopping and can't wait for redaction
-            return "shutdown_metadata_only"
+            return STOPPING
         ended = exchange.started_at + (exchange.latency_ms or 0.0) / 1000
-        behind = time.time() - max(ended, self._started_at)
-        return "backlog_metadata_only" if behind > SHED_LAG_S else None
+        return BEHIND if time.time() - max(ended, self._started_at) > SHED_LAG_S else None
 
     def _add(self, built: BuiltCall) -> None:
         self._grouper.observe(built)  # sets the row's error_group_id before it is written
