@@ -43,6 +43,21 @@ def test_queued_records_are_packed_bytes_the_collector_never_walks(tmp_path: Pat
     assert Exchange.unpacked(blob) == sent
 
 
+def test_each_batch_tells_the_recorder_how_many_records_still_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder sheds load (stores calls without bodies) when this backlog gets deep."""
+    link = RecorderLink(Config(data_dir=tmp_path))  # not started: _run is driven by hand
+    sent: list[tuple[str, object]] = []
+    monkeypatch.setattr(link, "_deliver", sent.append)
+    for _ in range(70):
+        link.submit(record(10))
+    link._queue.put(None)  # then stop
+    link._run()
+    assert [kind for kind, _ in sent] == ["calls", "backlog", "calls", "backlog", "stop"]
+    assert [value for kind, value in sent if kind == "backlog"] == [6, 0]
+
+
 def test_unpacking_refuses_anything_but_an_exchange() -> None:
     with pytest.raises(TypeError, match="packed Exchange"):
         Exchange.unpacked(pickle.dumps({"not": "an exchange"}))

@@ -9,13 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from lookout.core.clock import iso_utc
-from lookout.core.config import Config
+from lookout.core.config import Config, ProxySettings
 from lookout.core.models import Exchange
-from lookout.recorder import process
-from lookout.recorder.process import Recorder
+from lookout.recorder.process import SHED_QUEUE_SHARE, Recorder
 from lookout.store.db import open_reader, open_writer
 from lookout.store.queries import count_calls, counters
 from lookout.store.writer import CallWriter
@@ -78,7 +75,7 @@ def test_a_hurried_recorder_keeps_records_as_metadata_only(tmp_path: Path) -> No
     assert counters(db)["shutdown_metadata_only"] == 3
 
 
-def embedding_call(n: int, ended_s_ago: float) -> Exchange:
+def embedding_call(n: int, ended_s_ago: float = 0.0) -> Exchange:
     call = exchange(n)
     call.started_at -= ended_s_ago
     call.request_body = b'{"model": "text-embedding-3-small", "input": "hello"}'
@@ -86,43 +83,43 @@ def embedding_call(n: int, ended_s_ago: float) -> Exchange:
     return call
 
 
-def stored_with_bodies(tmp_path: Path, ended_s_ago: list[float], after_s: float = 0.0) -> list[int]:
-    """Run a recorder and, once it has run ``after_s``, send it calls that ended that long ago.
+def stored_with_bodies(tmp_path: Path, messages: list[tuple[str, object]]) -> list[str]:
+    """Run a recorder on ``messages``; the ids of the calls stored with their bodies.
 
-    Returns the indexes of the calls stored with their bodies; the others must say why not.
+    The others must have a payload row that says why not, and nothing else.
     """
     receive, send = multiprocessing.Pipe(duplex=False)
     recorder = threading.Thread(
         target=Recorder(Config(data_dir=tmp_path), multiprocessing.Event()).run, args=(receive,)
     )
     recorder.start()
-    time.sleep(after_s)
-    calls = [embedding_call(n, ago) for n, ago in enumerate(ended_s_ago)]
-    send.send(("calls", [call.packed() for call in calls]))
-    send.send(("stop", None))
+    for message in [*messages, ("stop", None)]:
+        send.send(message)
     recorder.join(10)
-    db = open_reader(tmp_path)
-    assert count_calls(db) == len(calls)
-    payloads = {row["call_id"]: row for row in db.table("payloads").rows}
-    stored = [n for n, call in enumerate(calls) if payloads[call.id]["request_body"] is not None]
-    withheld = [payloads[call.id] for n, call in enumerate(calls) if n not in stored]
+    payloads = list(open_reader(tmp_path).table("payloads").rows)
+    withheld = [p for p in payloads if p["request_body"] is None]
     assert all(p["dropped_reason"] == "recorder behind" and p["request_headers"] is None for p in withheld)
-    return stored
+    return [p["call_id"] for p in payloads if p["request_body"] is not None]
 
 
-def test_a_recorder_far_behind_stores_calls_as_metadata_until_it_catches_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_deep_engine_queue_makes_the_recorder_store_calls_without_bodies(tmp_path: Path) -> None:
     """Under a flood, keeping every call (cost, tokens, latency) beats redacting every body."""
-    monkeypatch.setattr(process, "SHED_LAG_S", 0.5)
-    # Sent 1.5 s into the recorder's run: the first call has waited 1.5 s for it, over the limit.
-    assert stored_with_bodies(tmp_path, [2.0, 0.0], after_s=1.5) == [1]
-    assert counters(open_reader(tmp_path))["backlog_metadata_only"] == 1
+    deep = int(ProxySettings().queue_max_records * SHED_QUEUE_SHARE) + 1
+    flooded, after = embedding_call(1), embedding_call(2)
+    stored = stored_with_bodies(
+        tmp_path,
+        [("backlog", deep), ("calls", [flooded.packed()]), ("backlog", 3), ("calls", [after.packed()])],
+    )
+    assert stored == [after.id]
+    db = open_reader(tmp_path)
+    assert count_calls(db) == 2 and counters(db)["backlog_metadata_only"] == 1
 
 
-def test_calls_queued_while_the_recorder_started_keep_their_bodies(tmp_path: Path) -> None:
-    # Ended long ago, but queued while the recorder started: it isn't behind yet.
-    assert stored_with_bodies(tmp_path, [process.SHED_LAG_S * 3]) == [0]
+def test_a_backlog_from_start_up_is_redacted_not_shed(tmp_path: Path) -> None:
+    """Calls queued while the recorder started (imports, Presidio) keep their bodies, however old."""
+    early = [embedding_call(n, ended_s_ago=60.0) for n in range(3)]
+    stored = stored_with_bodies(tmp_path, [("calls", [call.packed() for call in early]), ("backlog", 40)])
+    assert sorted(stored) == sorted(call.id for call in early)
 
 
 def test_scipy_is_loaded_while_the_recorder_starts_not_during_its_first_drift_run(tmp_path: Path) -> None:

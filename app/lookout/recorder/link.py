@@ -120,6 +120,8 @@ class RecorderLink:
                 with self._lock:
                     self._pending -= len(batch)
                     self._pending_bytes -= sum(size for _, size in batch)
+                    backlog = self._pending
+                self._deliver(("backlog", backlog))  # the recorder sheds load on a deep queue
             self._report_counts()
             if stopping:
                 self._deliver(("stop", None))

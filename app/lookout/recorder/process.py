@@ -40,13 +40,12 @@ log = logging.getLogger(__name__)
 FLUSH_S = 0.25
 RECORDER_NICENESS = 19
 BATCH_ROWS = 500
-# A call that reaches the recorder this long after it ended (or after the recorder
-# started, for calls queued while it was starting) means the recorder is behind:
-# a flood beyond what redaction keeps up with. Its row is stored without
-# redacting or storing bodies (0.2-0.3 ms a call instead of 4-35 ms on the dev VM)
-# until the recorder has caught up; otherwise the engine's queue would fill and
-# drop whole calls, and with them their cost and tokens.
-SHED_LAG_S = 5.0
+# While more than this share of the engine's queue waits for the recorder, a flood
+# is outrunning redaction: calls are stored without redacting or storing their
+# bodies (0.2-0.3 ms a call instead of 4-35 ms on the dev VM) until the queue is
+# back under it. Otherwise the queue would fill and drop whole calls, and with
+# them their cost and tokens. A backlog under it (start-up, a burst) is redacted.
+SHED_QUEUE_SHARE = 0.25
 # Calls stored without bodies: (counter, the payload row's dropped_reason).
 STOPPING = ("shutdown_metadata_only", "engine stopping")
 BEHIND = ("backlog_metadata_only", "recorder behind")
@@ -125,11 +124,11 @@ class Recorder:
         self._purging: Generator[PurgeResult, None, None] | None = None
         self._purge_result: PurgeResult | None = None
         self._drift = DriftJob(config.data_dir, config.drift, self._db)
-        self._started_at = time.time()  # taking records from then on; see SHED_LAG_S
+        self._backlog = 0
+        self._shed_above = int(config.proxy.queue_max_records * SHED_QUEUE_SHARE)
         load_scipy()  # with the rest of start-up, not during the first drift run
 
     def run(self, conn: Connection) -> None:
-        self._started_at = time.time()
         last_flush = time.monotonic()
         self._start_purge_if_due()  # retention runs at start-up, then every interval
         try:
@@ -165,20 +164,21 @@ class Recorder:
         if kind == "calls":
             for blob in payload:
                 exchange = Exchange.unpacked(blob)
-                shed = self._shedding(exchange)
+                shed = self._shedding()
                 self._add(self._builder.build(exchange, withheld=shed[1] if shed else None))
                 if shed is not None:
                     self._counters[shed[0]] += 1
+        elif kind == "backlog":  # how many records wait in the engine's queue
+            self._backlog = payload
         elif kind == "counters":
             self._counters.update(payload)
         return kind != "stop"
 
-    def _shedding(self, exchange: Exchange) -> tuple[str, str] | None:
-        """Why this call's bodies are skipped (STOPPING or BEHIND), or None to store them."""
+    def _shedding(self) -> tuple[str, str] | None:
+        """Why the next call's bodies are skipped (STOPPING or BEHIND), or None to store them."""
         if self._hurry.is_set():  # the engine is stopping and can't wait for redaction
             return STOPPING
-        ended = exchange.started_at + (exchange.latency_ms or 0.0) / 1000
-        return BEHIND if time.time() - max(ended, self._started_at) > SHED_LAG_S else None
+        return BEHIND if self._backlog > self._shed_above else None
 
     def _add(self, built: BuiltCall) -> None:
         self._grouper.observe(built)  # sets the row's error_group_id before it is written
