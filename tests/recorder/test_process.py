@@ -1,4 +1,4 @@
-"""The recorder loop: writes what it receives, counts drops, purges on start-up, flushes on stop."""
+"""The recorder loop: writes what it receives, counts drops, sheds load, purges at start-up, flushes."""
 
 from __future__ import annotations
 
