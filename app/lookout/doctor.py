@@ -78,8 +78,11 @@ def _database(config: Config) -> Finding:
 
 
 _TROUBLE_COUNTERS = {
-    *("dropped_records", "dropped_payloads", "backlog_metadata_only"),
-    *("recorder_restarts", "redaction_failures"),
+    "dropped_records",
+    "dropped_payloads",
+    "backlog_metadata_only",
+    "recorder_restarts",
+    "redaction_failures",
 }
 
 
