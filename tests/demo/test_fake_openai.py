@@ -68,6 +68,39 @@ async def test_chat_stream_with_usage_chunk(client: AsyncOpenAI) -> None:
     assert all(c.usage is None for c in chunks[:-1])
 
 
+async def test_n_choices_each_with_its_own_reply_and_usage_summed(client: AsyncOpenAI) -> None:
+    one = await client.chat.completions.create(model="gpt-4o-mini", messages=USER)
+    three = await client.chat.completions.create(model="gpt-4o-mini", messages=USER, n=3)
+    assert [choice.index for choice in three.choices] == [0, 1, 2]
+    texts = [choice.message.content or "" for choice in three.choices]
+    assert len(set(texts)) == 3 and all(texts)
+    assert three.usage is not None and one.usage is not None
+    assert three.usage.prompt_tokens == one.usage.prompt_tokens
+    assert three.usage.completion_tokens == sum(len(text.split()) for text in texts)
+
+
+async def test_n_choices_streamed_one_after_another(client: AsyncOpenAI) -> None:
+    stream = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=USER, n=2, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in stream]
+    texts = ["", ""]
+    for chunk in chunks:
+        for choice in chunk.choices:
+            texts[choice.index] += choice.delta.content or ""
+    assert all(texts) and texts[0] != texts[1]
+    finishes = [(c.choices[0].index, c.choices[0].finish_reason) for c in chunks if c.choices]
+    assert [f for f in finishes if f[1]] == [(0, "stop"), (1, "stop")]
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == sum(len(text.split()) for text in texts)
+
+
+@pytest.mark.parametrize("n", [0, 129])
+async def test_n_out_of_range_is_a_bad_request(client: AsyncOpenAI, n: int) -> None:
+    with pytest.raises(openai.BadRequestError, match="Invalid 'n'"):
+        await client.chat.completions.create(model="gpt-4o-mini", messages=USER, n=n)
+
+
 async def test_reasoning_model_reports_reasoning_tokens(client: AsyncOpenAI) -> None:
     completion = await client.chat.completions.create(model="o4-mini", messages=USER)
     usage = completion.usage

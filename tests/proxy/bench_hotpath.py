@@ -3,7 +3,7 @@
 ``lookout bench`` measures what a user sees, system calls and machine noise
 included; on a shared VM its figures move by ±20 % from one run to the next.
 This drives the real server, handler and upstream connection code with
-in-memory transports instead: a ~2 KB chat request in, a 0.9 KB JSON answer
+in-memory transports instead: a ~2 KB chat request in, a ~2 KB JSON answer
 with a realistic set of provider headers back, every byte through llhttp. It
 reports the CPU time per call, repeatable to about 2 %, so a change to the hot
 path can be judged by it before it is judged by the bench.
@@ -24,11 +24,11 @@ import uvloop
 from lookout.core.config import ProxySettings
 from lookout.proxy.bench import CHAT_BODY
 from lookout.proxy.http_server import HttpConnection, HttpServer
-from lookout.proxy.routing import Router
+from lookout.proxy.routing import Origin, Router
 from lookout.proxy.server import ProxyServer
 from lookout.proxy.upstream_conn import Connection
 
-UPSTREAM = ("http", "127.0.0.1", 9)
+UPSTREAM = Origin("http", "127.0.0.1", 9, "127.0.0.1:9")
 REQUEST = (
     b"POST /bench/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:8787\r\n"
     b"User-Agent: OpenAI/Python 1.99.0\r\nAccept: application/json\r\nAccept-Encoding: gzip, deflate\r\n"
@@ -36,7 +36,7 @@ REQUEST = (
 ) % (len(CHAT_BODY), CHAT_BODY)
 ANSWER = (
     b'{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,'
-    b'"message":{"role":"assistant","content":"' + b"x" * 600 + b'"},"finish_reason":"stop"}],'
+    b'"message":{"role":"assistant","content":"' + b"x" * 1800 + b'"},"finish_reason":"stop"}],'
     b'"usage":{"prompt_tokens":500,"completion_tokens":150,"total_tokens":650}}'
 )
 RESPONSE = (

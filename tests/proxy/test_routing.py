@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
-from lookout.proxy.routing import PRESETS, Router, parse_upstream_flags
+from lookout.proxy.routing import PRESETS, Origin, Router, parse_upstream_flags
 
 
 @pytest.mark.parametrize(
@@ -59,6 +61,22 @@ def test_overrides_add_and_replace_presets() -> None:
     route = router.resolve("/openai/v1/x", "")
     assert route is not None and str(route.url) == "http://127.0.0.1:9/base/v1/x"
     assert "lab" in router.names
+
+
+@pytest.mark.parametrize(
+    ("base", "origin"),
+    [
+        ("https://api.openai.com", Origin("https", "api.openai.com", 443, "api.openai.com")),
+        ("https://x.example:443/api", Origin("https", "x.example", 443, "x.example")),
+        ("http://127.0.0.1:11434", Origin("http", "127.0.0.1", 11434, "127.0.0.1:11434")),
+        ("http://[::1]:8000/base", Origin("http", "::1", 8000, "[::1]:8000")),
+        ("http://localhost", Origin("http", "localhost", 80, "localhost")),
+    ],
+)
+def test_each_base_url_is_taken_apart_once_into_an_origin(base: str, origin: Origin) -> None:
+    route = Router({"lab": base}).resolve("/lab/v1/x", "q=1")
+    assert route is not None and route.origin == origin
+    assert route.target == urlsplit(base).path.rstrip("/") + "/v1/x?q=1"
 
 
 def test_parse_upstream_flags() -> None:

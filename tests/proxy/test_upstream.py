@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from yarl import URL
 
+from lookout.proxy.routing import Origin, split_url
 from lookout.proxy.upstream import UpstreamPool, request_head
 from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError, UpstreamTimeout
 from tests.helpers import raw_server, read_request
@@ -17,14 +18,36 @@ def pool(read_timeout: float = 2.0) -> UpstreamPool:
     return UpstreamPool(connect_timeout_s=1.0, read_timeout_s=read_timeout)
 
 
+def at(url: URL) -> tuple[Origin, str]:
+    return split_url(str(url))
+
+
 def test_request_head_sets_host_and_framing() -> None:
-    url = URL("https://api.example.com/v1/chat?x=%20y")
-    head = request_head("POST", url, [("Content-Type", "application/json")], b"{}")
-    assert head.startswith(b"POST /v1/chat?x=%20y HTTP/1.1\r\nHost: api.example.com\r\n")
-    assert b"Content-Length: 2\r\n" in head
-    assert b"Host: 127.0.0.1:8000\r\n" in request_head("GET", URL("http://127.0.0.1:8000/"), [], None)
-    with pytest.raises(UpstreamError, match="line break"):
-        request_head("GET", url, [("X-Evil", "a\r\nInjected: 1")], None)
+    origin, target = split_url("https://api.example.com/v1/chat?x=%20y")
+    head = request_head("POST", target, origin.host_header, [("Content-Type", "application/json")], b"{}")
+    assert head == (
+        b"POST /v1/chat?x=%20y HTTP/1.1\r\nHost: api.example.com\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+    )
+    assert request_head("GET", "/", "h:1", [], None) == b"GET / HTTP/1.1\r\nHost: h:1\r\n\r\n"
+    as_sent = request_head("POST", "/", "h", [("content-length", "2")], b"{}")
+    assert as_sent.count(b"ength:") == 1, "the client's Content-Length is not doubled"
+
+
+async def _stream() -> AsyncIterator[bytes]:
+    yield b"not read by request_head"
+
+
+def test_request_head_frames_a_stream_without_length_as_chunked() -> None:
+    assert request_head("POST", "/", "h", [], _stream()).endswith(b"Transfer-Encoding: chunked\r\n\r\n")
+
+
+@pytest.mark.parametrize(
+    "header", [("X-Evil", "a\r\nInjected: 1"), ("X-Evil", "a\nb"), ("X-Evil", "a\rb"), ("X-Ev\nil", "a")]
+)
+def test_request_head_refuses_line_breaks_in_headers(header: tuple[str, str]) -> None:
+    with pytest.raises(UpstreamError, match=r"header 'X-Ev.*' contains a line break"):
+        request_head("GET", "/", "h", [("Accept", "*/*"), header], None)
 
 
 async def test_keep_alive_reuses_one_connection() -> None:
@@ -41,7 +64,7 @@ async def test_keep_alive_reuses_one_connection() -> None:
     async with raw_server(script) as (url, heads):
         upstream = pool()
         for _ in range(3):
-            response = await upstream.request("GET", url, [], None)
+            response = await upstream.request("GET", *at(url), [], None)
             assert await response.read() == b"ok"
         await upstream.close()
     assert connections == 1 and len(heads) == 3
@@ -63,11 +86,11 @@ async def test_informational_head_and_close_delimited_bodies() -> None:
 
     async with raw_server(script) as (url, _):
         upstream = pool()
-        head = await upstream.request("HEAD", url, [], None)
+        head = await upstream.request("HEAD", *at(url), [], None)
         assert head.status == 200 and await asyncio.wait_for(head.read(), 1) == b""
-        created = await upstream.request("POST", url, [], b"x")
+        created = await upstream.request("POST", *at(url), [], b"x")
         assert created.status == 201 and await created.read() == b"new"
-        closing = await upstream.request("GET", url, [], None)
+        closing = await upstream.request("GET", *at(url), [], None)
         assert await closing.read() == b"until the end"
         await upstream.close()
 
@@ -87,7 +110,7 @@ async def test_streamed_upload_without_length_is_sent_chunked() -> None:
 
     async with raw_server(script) as (url, _):
         upstream = pool()
-        response = await upstream.request("POST", url, [], body())
+        response = await upstream.request("POST", *at(url), [], body())
         assert response.status == 200 and await response.read() == b""
         await upstream.close()
     assert received == [b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"]
@@ -106,9 +129,9 @@ async def test_a_pooled_connection_the_server_closed_is_not_reused() -> None:
 
     async with raw_server(script) as (url, _):
         upstream = pool()
-        assert await (await upstream.request("GET", url, [], None)).read() == b"ok"
+        assert await (await upstream.request("GET", *at(url), [], None)).read() == b"ok"
         await asyncio.sleep(0.1)
-        assert await (await upstream.request("GET", url, [], b"")).read() == b"ok"
+        assert await (await upstream.request("GET", *at(url), [], b"")).read() == b"ok"
         await upstream.close()
     assert served == 2
 
@@ -132,7 +155,7 @@ async def test_broken_upstreams_raise_clear_errors(
     async with raw_server(script) as (url, _):
         upstream = pool()
         with pytest.raises(error, match=message):
-            response = await upstream.request("GET", url, [], None)
+            response = await upstream.request("GET", *at(url), [], None)
             await response.read()
         await upstream.close()
 
@@ -143,6 +166,6 @@ async def test_read_timeout_and_refused_connections() -> None:
 
     async with raw_server(silent) as (url, _):
         with pytest.raises(UpstreamTimeout, match="no data"):
-            await pool(read_timeout=0.2).request("GET", url, [], None)
+            await pool(read_timeout=0.2).request("GET", *at(url), [], None)
     with pytest.raises(UpstreamConnectError):
-        await pool().request("GET", url, [], None)  # the server is gone now
+        await pool().request("GET", *at(url), [], None)  # the server is gone now

@@ -24,6 +24,7 @@ from lookout.demo.fake_wire import (
     Handler,
     JsonObject,
     endpoint,
+    error_response,
     int_field,
     json_response,
     send_frames,
@@ -47,6 +48,7 @@ _SNAPSHOTS = {
     "gpt-5": "gpt-5-2025-08-07",
     "gpt-5-mini": "gpt-5-mini-2025-08-07",
 }
+MAX_CHOICES = 128  # the API's limit on ``n``
 _EMBEDDING_DIMS = {"text-embedding-3-large": 3072}
 _SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
 _STREAM_ERROR = sse(
@@ -144,15 +146,17 @@ def fingerprint(model: str) -> str:
     return "fp_" + hashlib.sha1(model.encode()).hexdigest()[:10]
 
 
-def _chat_usage(model: str, reply: text.Reply) -> JsonObject:
-    reasoning = reasoning_tokens(model, reply)
-    completion = reply.output_tokens + reasoning
+def _chat_usage(model: str, replies: list[text.Reply]) -> JsonObject:
+    """Usage for all of a call's choices: the prompt counted once, every choice's output summed."""
+    prompt = replies[0].input_tokens
+    reasoning = sum(reasoning_tokens(model, reply) for reply in replies)
+    completion = sum(reply.output_tokens for reply in replies) + reasoning
     return {
-        "prompt_tokens": reply.input_tokens,
+        "prompt_tokens": prompt,
         "completion_tokens": completion,
-        "total_tokens": reply.input_tokens + completion,
+        "total_tokens": prompt + completion,
         "prompt_tokens_details": {
-            "cached_tokens": text.cached_tokens(reply.input_tokens),
+            "cached_tokens": text.cached_tokens(prompt),
             "audio_tokens": 0,
         },
         "completion_tokens_details": {
@@ -164,10 +168,12 @@ def _chat_usage(model: str, reply: text.Reply) -> JsonObject:
     }
 
 
-def _chat_reply(call: Call) -> text.Reply:
+def _chat_replies(call: Call, choices: int) -> list[text.Reply]:
+    """One reply per choice, each from its own seed."""
     prompt = text_of(call.payload.get("messages"))
     limit = int_field(call.payload, "max_completion_tokens", "max_tokens")
-    return text.make_reply(call.body, prompt, chunks=call.knobs.chunks, max_tokens=limit)
+    seeds = [call.body, *(call.body + b"#%d" % index for index in range(1, choices))]
+    return [text.make_reply(seed, prompt, chunks=call.knobs.chunks, max_tokens=limit) for seed in seeds]
 
 
 def _tool_call(call: Call) -> JsonObject | None:
@@ -194,9 +200,13 @@ def _sample(spec: Any) -> object:
 
 
 async def chat_completions(call: Call) -> web.StreamResponse:
-    """POST /v1/chat/completions."""
-    reply = _chat_reply(call)
-    tool = _tool_call(call)
+    """POST /v1/chat/completions, with ``n`` choices (1 to 128, as the API allows)."""
+    choices = int_field(call.payload, "n")
+    choices = 1 if choices is None else choices
+    if not 1 <= choices <= MAX_CHOICES:
+        message = f"Invalid 'n': expected a value from 1 to {MAX_CHOICES}, but got {choices} instead."
+        return error_response(errors, call.knobs, 400, call.model, message)
+    answers = [(reply, _tool_call(call)) for reply in _chat_replies(call, choices)]
     base = {
         "id": "chatcmpl-" + text.random_id(29),
         "created": int(time.time()),
@@ -204,9 +214,22 @@ async def chat_completions(call: Call) -> web.StreamResponse:
         "service_tier": "default",
         "system_fingerprint": fingerprint(call.model),
     }
-    finish = "tool_calls" if tool else "length" if reply.truncated else "stop"
     if call.payload.get("stream"):
-        return await _chat_stream(call, base, reply, tool, finish)
+        return await _chat_stream(call, base, answers)
+    body = {
+        **base,
+        "object": "chat.completion",
+        "choices": [_choice(index, reply, tool) for index, (reply, tool) in enumerate(answers)],
+        "usage": _chat_usage(call.model, [reply for reply, _ in answers]),
+    }
+    return json_response(body, call.knobs, headers=response_headers())
+
+
+def _finish_reason(reply: text.Reply, tool: JsonObject | None) -> str:
+    return "tool_calls" if tool else "length" if reply.truncated else "stop"
+
+
+def _choice(index: int, reply: text.Reply, tool: JsonObject | None) -> JsonObject:
     message: JsonObject = {
         "role": "assistant",
         "content": None if tool else reply.text,
@@ -215,35 +238,45 @@ async def chat_completions(call: Call) -> web.StreamResponse:
     }
     if tool:
         message["tool_calls"] = [tool]
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-    body = {**base, "object": "chat.completion", "choices": [choice]}
-    body["usage"] = _chat_usage(call.model, reply)
-    return json_response(body, call.knobs, headers=response_headers())
+    return {
+        "index": index,
+        "message": message,
+        "logprobs": None,
+        "finish_reason": _finish_reason(reply, tool),
+    }
 
 
 async def _chat_stream(
-    call: Call, base: JsonObject, reply: text.Reply, tool: JsonObject | None, finish: str
+    call: Call, base: JsonObject, answers: list[tuple[text.Reply, JsonObject | None]]
 ) -> web.StreamResponse:
     include_usage = bool((call.payload.get("stream_options") or {}).get("include_usage"))
     extra = {"usage": None} if include_usage else {}
-
-    def chunk(delta: JsonObject, finish_reason: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return sse({**base, "object": "chat.completion.chunk", "choices": [choice], **extra})
-
-    frames = [chunk({"role": "assistant", "content": None if tool else "", "refusal": None})]
-    if tool:
-        frames += _tool_deltas(tool, chunk)
-    else:
-        frames += [chunk({"content": piece}) for piece in reply.pieces]
-    frames.append(chunk({}, finish))
+    frames: list[bytes] = []
+    for index, (reply, tool) in enumerate(answers):  # one choice after another
+        chunk = _chunk_maker(base, extra, index)
+        frames.append(chunk({"role": "assistant", "content": None if tool else "", "refusal": None}))
+        if tool:
+            frames += _tool_deltas(tool, chunk)
+        else:
+            frames += [chunk({"content": piece}) for piece in reply.pieces]
+        frames.append(chunk({}, _finish_reason(reply, tool)))
     if include_usage:
         usage_chunk = {**base, "object": "chat.completion.chunk", "choices": []}
-        frames.append(sse({**usage_chunk, "usage": _chat_usage(call.model, reply)}))
+        frames.append(sse({**usage_chunk, "usage": _chat_usage(call.model, [reply for reply, _ in answers])}))
     frames.append(_DONE)
     return await send_frames(
         call, frames, content_type=SSE_TYPE, headers=response_headers(), error_frame=_STREAM_ERROR
     )
+
+
+def _chunk_maker(base: JsonObject, extra: JsonObject, index: int) -> Callable[..., bytes]:
+    """Frames of one choice's stream: ``chunk(delta, finish_reason=None)``."""
+
+    def chunk(delta: JsonObject, finish_reason: str | None = None) -> bytes:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return sse({**base, "object": "chat.completion.chunk", "choices": [choice], **extra})
+
+    return chunk
 
 
 def _tool_deltas(tool: JsonObject, chunk: Callable[[JsonObject], bytes]) -> list[bytes]:

@@ -10,7 +10,7 @@ carry a credential (``authorization``, ``x-api-key``, ``x-goog-api-key``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -82,6 +82,11 @@ def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]
         for name, value in headers
         if (lower := name.lower()) in RECORDED or lower.startswith(RECORDED_PREFIXES)
     ]
+
+
+def has_content_length(headers: Sequence[tuple[str, str]]) -> bool:
+    # The length test first: it spares lower-casing nearly every other header.
+    return any(len(name) == 14 and name.lower() == "content-length" for name, _ in headers)
 
 
 def _connection_tokens(headers: Headers) -> frozenset[str]:

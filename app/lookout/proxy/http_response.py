@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from lookout.proxy.headers import has_content_length
+
 
 class ClientGone(Exception):
     """The client closed its connection while we were still answering it."""
@@ -73,7 +75,7 @@ class Response:
         self._chunked = False
         self._no_body = self._method == "HEAD" or status in (204, 304) or 100 <= status < 200
         if has_length is None:
-            has_length = _has_length(headers)
+            has_length = has_content_length(headers)
         lines = [f"HTTP/1.1 {status} {reason or _phrase(status)}"]
         lines += [f"{name}: {value}" for name, value in headers]
         if not self._no_body and not has_length:
@@ -118,7 +120,7 @@ class Response:
     def send_now(self, reply: Reply) -> None:
         """A whole response in one socket write."""
         headers = reply.headers
-        if not _has_length(headers):
+        if not has_content_length(headers):
             headers = [*headers, ("Content-Length", str(len(reply.body)))]
         self.start(reply.status, reply.reason, headers, hold=True, has_length=True)
         self.finished = True
@@ -138,11 +140,6 @@ class Response:
     def _send(self, data: bytes) -> None:
         held, self._held = self._held, b""
         self._conn.send(held + data)
-
-
-def _has_length(headers: Sequence[tuple[str, str]]) -> bool:
-    # The length test first: it spares lower-casing nearly every other header.
-    return any(len(name) == 14 and name.lower() == "content-length" for name, _ in headers)
 
 
 def _phrase(status: int) -> str:

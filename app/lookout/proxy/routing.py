@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from yarl import URL
@@ -29,19 +30,51 @@ PRESETS: Mapping[str, str] = {
 }
 
 
+class Origin(NamedTuple):
+    """Where an upstream's connections go; a tuple, so the connection pool keys on it cheaply."""
+
+    scheme: str
+    host: str  # as connected to: an IPv6 address without its brackets
+    port: int
+    host_header: str  # what ``Host`` says: the port only when it isn't the scheme's default
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     upstream: str
     path: str  # below the upstream prefix, always starting with "/"
-    url: URL  # full upstream URL, query string included
+    origin: Origin
+    target: str  # the upstream request target: base path, path and query, still encoded
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin.scheme}://{self.origin.host_header}{self.target}"
+
+
+def split_url(url: str) -> tuple[Origin, str]:
+    """An absolute http(s) URL as its origin and its (still encoded) path and query."""
+    parsed = URL(url, encoded=True)
+    host = parsed.raw_host or ""
+    shown = f"[{host}]" if ":" in host else host
+    default_port = 443 if parsed.scheme == "https" else 80
+    port = parsed.port or default_port
+    host_header = shown if port == default_port else f"{shown}:{port}"
+    return Origin(parsed.scheme, host, port, host_header), parsed.raw_path_qs
 
 
 class Router:
-    """Maps an incoming path to an upstream URL. Built once; lookups are dict hits."""
+    """Maps an incoming path to an upstream. Built once; a lookup is a dict hit and a concatenation.
+
+    Each base URL is taken apart here, once, so that forwarding a call builds no URL object.
+    """
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         merged = {**PRESETS, **(overrides or {})}
         self._bases = {name: base.rstrip("/") for name, base in merged.items()}
+        self._origins: dict[str, tuple[Origin, str]] = {}
+        for name, base in self._bases.items():
+            origin, base_path = split_url(base)
+            self._origins[name] = origin, base_path.rstrip("/")
 
     @property
     def names(self) -> list[str]:
@@ -56,12 +89,13 @@ class Router:
         ``raw_path`` must be the still-encoded path so percent-escapes go upstream as sent.
         """
         name, slash, rest = raw_path.lstrip("/").partition("/")
-        base = self._bases.get(name)
-        if base is None:
+        upstream = self._origins.get(name)
+        if upstream is None:
             return None
+        origin, base_path = upstream
         path = slash + rest if slash else "/"
-        target = base + path + ("?" + query_string if query_string else "")
-        return Route(upstream=name, path=path, url=URL(target, encoded=True))
+        target = base_path + path + ("?" + query_string if query_string else "")
+        return Route(upstream=name, path=path, origin=origin, target=target)
 
 
 def parse_upstream_flags(flags: Iterable[str]) -> dict[str, str]:

@@ -15,8 +15,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from time import perf_counter
 
-from yarl import URL
-
 from lookout import __version__
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
@@ -131,8 +129,10 @@ class ProxyServer:
         note_request = functools.partial(_note_request, exchange, request)
         try:
             data = await self._request_body(request, sent)
-            headers_out, url = await self._with_stored_key(request, route)
-            upstream = await self._pool.request(request.method, url, headers_out, data, note_request)
+            headers_out, target = await self._with_stored_key(request, route)
+            upstream = await self._pool.request(
+                request.method, route.origin, target, headers_out, data, note_request
+            )
             try:
                 exchange.status_code = upstream.status
                 headers = downstream_headers(upstream.headers)
@@ -174,19 +174,19 @@ class ProxyServer:
             else:
                 self._sink(exchange)
 
-    async def _with_stored_key(self, request: Request, route: Route) -> tuple[list[tuple[str, str]], URL]:
-        """Upstream headers and URL, with the stored key if the client sent none or the placeholder."""
+    async def _with_stored_key(self, request: Request, route: Route) -> tuple[list[tuple[str, str]], str]:
+        """Upstream headers and request target, with the stored key if the client sent no real one."""
         headers = upstream_headers(request.headers)
         query = request.raw_query
         if not needs_key(headers, query):
-            return headers, route.url
+            return headers, route.target
         key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
         if key is None:
-            return headers, route.url
+            return headers, route.target
         style = style_for(route.upstream, self.router.base_url(route.upstream))
         # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
         stripped = self.router.resolve(request.raw_path, strip_placeholder_query(query))
-        return inject_key(route.upstream, style, headers, key), (stripped or route).url
+        return inject_key(route.upstream, style, headers, key), (stripped or route).target
 
     async def _request_body(
         self, request: Request, capture: BodyCapture
@@ -283,7 +283,8 @@ def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCaptu
 
 
 def _describe(exc: UpstreamError, route: Route) -> str:
-    target = f"upstream {route.upstream!r} ({route.url.scheme}://{route.url.host}:{route.url.port})"
+    scheme, host, port, _ = route.origin
+    target = f"upstream {route.upstream!r} ({scheme}://{f'[{host}]' if ':' in host else host}:{port})"
     if isinstance(exc, UpstreamConnectError):
         return f"cannot connect to {target}: {exc}"
     return f"{target}: {exc}"

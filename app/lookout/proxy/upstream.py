@@ -20,8 +20,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from multidict import CIMultiDict
-from yarl import URL
 
+from lookout.proxy.headers import has_content_length
+from lookout.proxy.routing import Origin
 from lookout.proxy.upstream_conn import (
     Connection,
     UpstreamConnectError,
@@ -35,9 +36,9 @@ Body = bytes | AsyncIterator[bytes] | None
 class UpstreamResponse:
     """Status and headers of an upstream response; its body is read with :meth:`chunks`."""
 
-    def __init__(self, pool: UpstreamPool, key: tuple[str, str, int], conn: Connection) -> None:
+    def __init__(self, pool: UpstreamPool, origin: Origin, conn: Connection) -> None:
         self._pool = pool
-        self._key = key
+        self._origin = origin
         self._conn = conn
         self.status = conn.status
         self.reason = conn.reason
@@ -70,23 +71,24 @@ class UpstreamResponse:
         """Give the connection back (reusable only after a complete message), or close it."""
         if not self._released:
             self._released = True
-            self._pool.put_back(self._key, self._conn)
+            self._pool.put_back(self._origin, self._conn)
 
 
 class UpstreamPool:
-    """Keep-alive connections per (scheme, host, port), reused across requests."""
+    """Keep-alive connections per origin (scheme, host, port), reused across requests."""
 
     def __init__(self, connect_timeout_s: float, read_timeout_s: float, max_idle_per_host: int = 32) -> None:
         self._connect_timeout = connect_timeout_s
         self._read_timeout = read_timeout_s
         self._max_idle = max_idle_per_host
-        self._idle: dict[tuple[str, str, int], deque[Connection]] = {}
+        self._idle: dict[Origin, deque[Connection]] = {}
         self._ssl = ssl.create_default_context()
 
     async def request(
         self,
         method: str,
-        url: URL,
+        origin: Origin,
+        target: str,
         headers: list[tuple[str, str]],
         body: Body,
         while_waiting: Callable[[], None] | None = None,
@@ -96,11 +98,10 @@ class UpstreamPool:
         ``while_waiting`` runs once the request is sent, before the wait: work that
         must not delay the request is done there, while the upstream works on it.
         """
-        key = (url.scheme, url.raw_host or "", url.port or (443 if url.scheme == "https" else 80))
-        head = request_head(method, url, headers, body)
-        replayable = not isinstance(body, AsyncIterator)
+        head = request_head(method, target, origin.host_header, headers, body)
+        replayable = body is None or isinstance(body, bytes)
         while True:
-            conn, reused = await self._acquire(key)
+            conn, reused = await self._acquire(origin)
             try:
                 await conn.send(head, body, expect_body=method != "HEAD")
                 if while_waiting is not None:
@@ -117,10 +118,10 @@ class UpstreamPool:
             except BaseException:
                 conn.close()
                 raise
-            return UpstreamResponse(self, key, conn)
+            return UpstreamResponse(self, origin, conn)
 
-    def put_back(self, key: tuple[str, str, int], conn: Connection) -> None:
-        idle = self._idle.setdefault(key, deque())
+    def put_back(self, origin: Origin, conn: Connection) -> None:
+        idle = self._idle.setdefault(origin, deque())
         if conn.reusable and len(idle) < self._max_idle:
             conn.idle = True
             idle.append(conn)
@@ -133,23 +134,23 @@ class UpstreamPool:
                 conn.close()
         self._idle.clear()
 
-    async def _acquire(self, key: tuple[str, str, int]) -> tuple[Connection, bool]:
-        idle = self._idle.get(key)
+    async def _acquire(self, origin: Origin) -> tuple[Connection, bool]:
+        idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
             if conn.open:
                 conn.reset()
                 return conn, True
-        return await self._connect(key), False
+        return await self._connect(origin), False
 
-    async def _connect(self, key: tuple[str, str, int]) -> Connection:
-        scheme, host, port = key
+    async def _connect(self, origin: Origin) -> Connection:
+        scheme, host, port, _ = origin
         loop = asyncio.get_running_loop()
         tls: dict[str, Any] = {"ssl": self._ssl, "server_hostname": host} if scheme == "https" else {}
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, conn = await loop.create_connection(
-                    lambda: Connection(self._read_timeout), host.strip("[]"), port, **tls
+                    lambda: Connection(self._read_timeout), host, port, **tls
                 )
         except TimeoutError:
             raise UpstreamTimeout(f"connecting took longer than {self._connect_timeout:g} s") from None
@@ -160,24 +161,18 @@ class UpstreamPool:
         return conn
 
 
-def request_head(method: str, url: URL, headers: list[tuple[str, str]], body: Body) -> bytes:
+def request_head(method: str, target: str, host: str, headers: list[tuple[str, str]], body: Body) -> bytes:
     """The request line and headers, with Host and body framing set by us."""
-    default_port = (url.scheme == "https" and url.port == 443) or (url.scheme == "http" and url.port == 80)
-    host = url.raw_host or ""
-    if ":" in host:
-        host = f"[{host}]"
-    lines = [
-        f"{method} {url.raw_path_qs} HTTP/1.1",
-        f"Host: {host if default_port else f'{host}:{url.port}'}",
-    ]
-    has_length = False
-    for name, value in headers:
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-            raise UpstreamError(f"header {name!r} contains a line break")
-        has_length = has_length or name.lower() == "content-length"
-        lines.append(f"{name}: {value}")
-    if isinstance(body, AsyncIterator) and not has_length:
-        lines.append("Transfer-Encoding: chunked")
-    elif isinstance(body, bytes) and not has_length:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    if not has_content_length(headers):  # else the client's framing goes on as sent
+        if isinstance(body, bytes):
+            lines.append(f"Content-Length: {len(body)}")
+        elif body is not None:
+            lines.append("Transfer-Encoding: chunked")
+    head = "\r\n".join(lines)
+    # One scan for every line: a CR or LF inside a header would start a header of its own.
+    if head.count("\n") != len(lines) - 1 or head.count("\r") != len(lines) - 1:
+        bad = next(line for line in lines if "\r" in line or "\n" in line)
+        raise UpstreamError(f"header {bad.split(':', 1)[0]!r} contains a line break")
+    return (head + "\r\n\r\n").encode("utf-8", "surrogateescape")
