@@ -91,9 +91,13 @@ def strip_placeholder_query(query: str) -> str:
 
 def has_real_credential(headers: Sequence[tuple[str, str]]) -> bool:
     """Whether any credential header holds something other than nothing or the placeholder."""
+    # On every call's path: the length test rules out most names without a call or a lower().
     for name, value in headers:
-        lower = _credential_name(name)
-        if lower is not None and _credential(lower, value) not in _NO_KEY:
+        if (
+            len(name) in _CREDENTIAL_LENGTHS
+            and (lower := name.lower()) in CREDENTIAL_HEADERS
+            and _credential(lower, value) not in _NO_KEY
+        ):
             return True
     return False
 

@@ -40,6 +40,25 @@ BODY_LOW_WATER = 256 * 1024
 class Request:
     """One request's head, and its body as it arrives (read whole or piece by piece)."""
 
+    __slots__ = (
+        "_buffered",
+        "_conn",
+        "_pieces",
+        "_waiter",
+        "body_exists",
+        "complete",
+        "content_length",
+        "discard",
+        "expect_continue",
+        "headers",
+        "keep_alive",
+        "method",
+        "raw_path",
+        "raw_query",
+        "read_started",
+        "version",
+    )
+
     def __init__(
         self, conn: HttpConnection, method: str, raw_path: str, raw_query: str, version: str
     ) -> None:
@@ -234,18 +253,21 @@ class HttpConnection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._target += url
-        self._count_head(len(url))
+        self._head_bytes += len(url)
+        if self._head_bytes > HEAD_LIMIT:
+            self._refuse_large_head()
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4)
+        self._head_bytes += len(name) + len(value) + 4  # counted inline: this runs for every header
+        if self._head_bytes > HEAD_LIMIT:
+            self._refuse_large_head()
         # Decoded as the upstream client encodes them, so any byte a client sends goes on unchanged.
         self._header_list.append((name.decode("ascii", "surrogateescape"), value.decode(*UNCHANGED)))
 
-    def _count_head(self, size: int) -> None:
-        """Raise (from a parser callback, which stops the parser) once the head is over the limit."""
-        if self._head_over_limit(size):
-            self._refusal = HEAD_TOO_LARGE
-            raise ValueError("request head too large")
+    def _refuse_large_head(self) -> None:
+        """Raise from a parser callback, which stops the parser: the head is over the limit."""
+        self._refusal = HEAD_TOO_LARGE
+        raise ValueError("request head too large")
 
     def _head_over_limit(self, size: int) -> bool:
         self._head_bytes += size

@@ -21,7 +21,6 @@ from typing import Any
 
 from multidict import CIMultiDict
 
-from lookout.proxy.headers import has_content_length
 from lookout.proxy.routing import Origin
 from lookout.proxy.upstream_conn import (
     Connection,
@@ -163,16 +162,14 @@ class UpstreamPool:
 
 def request_head(method: str, target: str, host: str, headers: list[tuple[str, str]], body: Body) -> bytes:
     """The request line and headers, with Host and body framing set by us."""
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
-    lines += [f"{name}: {value}" for name, value in headers]
-    if not has_content_length(headers):  # else the client's framing goes on as sent
+    lines = "".join([f"{name}: {value}\r\n" for name, value in headers])
+    # A CR or LF inside a header would start a header of its own: one scan finds any.
+    if lines.count("\n") != len(headers) or lines.count("\r") != len(headers):
+        bad = next(name for name, value in headers if {"\r", "\n"} & set(name + value))
+        raise UpstreamError(f"header {bad!r} contains a line break")
+    if "\ncontent-length:" not in "\n" + lines.lower():  # else the client's framing goes on as sent
         if isinstance(body, bytes):
-            lines.append(f"Content-Length: {len(body)}")
+            lines += f"Content-Length: {len(body)}\r\n"
         elif body is not None:
-            lines.append("Transfer-Encoding: chunked")
-    head = "\r\n".join(lines)
-    # One scan for every line: a CR or LF inside a header would start a header of its own.
-    if head.count("\n") != len(lines) - 1 or head.count("\r") != len(lines) - 1:
-        bad = next(line for line in lines if "\r" in line or "\n" in line)
-        raise UpstreamError(f"header {bad.split(':', 1)[0]!r} contains a line break")
-    return (head + "\r\n\r\n").encode("utf-8", "surrogateescape")
+            lines += "Transfer-Encoding: chunked\r\n"
+    return f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode("utf-8", "surrogateescape")
