@@ -15,7 +15,7 @@ import brotli
 
 from lookout.demo.fake_server import FakeProvider
 from lookout.demo.fake_utility import pattern_bytes
-from tests.helpers import all_providers_at, in_process_proxy
+from tests.helpers import all_providers_at, in_process_proxy, raw_server, read_request
 
 MB = 1024 * 1024
 
@@ -92,6 +92,32 @@ async def test_status_headers_and_body_come_back_unchanged(fake_provider: FakePr
     assert same <= {k.lower() for k in proxied_headers}
     for name in same:
         assert proxied_headers.getall(name) == direct_headers.getall(name), name
+
+
+async def test_response_header_lines_come_back_byte_for_byte_minus_hop_by_hop() -> None:
+    kept = [b"x-CuStOm-Case: Keeps Its Case", b"X-Latin: caf\xe9", b"Content-Type: application/json",
+            b"content-encoding: identity", b"X-Twice: 1", b"X-Twice: 2", b"Content-Length: 2"]  # fmt: skip
+    dropped = [b"Connection: keep-alive, X-Drop-Me", b"X-Drop-Me: 1", b"Keep-Alive: timeout=5"]
+    mixed = [line for pair in zip(kept, [*dropped, b"", b"", b"", b""], strict=True) for line in pair if line]
+
+    async def upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader, [])
+        writer.write(b"HTTP/1.1 201 Made It\r\n" + b"".join(line + b"\r\n" for line in mixed) + b"\r\n{}")
+        await writer.drain()
+
+    async with (
+        raw_server(upstream) as (url, _),
+        in_process_proxy({"up": f"http://{url.host}:{url.port}"}) as proxy,
+    ):
+        host, port = proxy.base_url.removeprefix("http://").split(":")
+        request = f"GET /up/x HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+        raw = await raw_http(host, int(port), request.encode())
+        record = await proxy.next_record()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    assert status_line == b"HTTP/1.1 201 Made It" and body == b"{}"
+    assert lines == [*kept, b"Connection: close"]  # as sent and in order, then the proxy's own framing
+    assert record.response_content_type == "application/json" and record.response_encoding == "identity"
 
 
 async def test_compressed_bodies_pass_byte_identical_and_are_captured_decoded(

@@ -125,7 +125,7 @@ class Handler:
         if request.raw_path == "/boom":
             raise RuntimeError("a bug in the handler")
         if request.raw_path == "/boom-midway":
-            response.start(200, None, [("Content-Type", "text/plain")])
+            response.start(200, None, b"Content-Type: text/plain\r\n")
             await response.write(b"partial")
             raise RuntimeError("a bug after the head went out")
         if request.raw_path == "/wait":

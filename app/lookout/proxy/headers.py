@@ -10,7 +10,7 @@ carry a credential (``authorization``, ``x-api-key``, ``x-goog-api-key``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -29,6 +29,8 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
+
+_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 
 RECORDED = frozenset(
     {
@@ -64,10 +66,15 @@ def upstream_headers(incoming: Headers) -> list[tuple[str, str]]:
     ]
 
 
-def downstream_headers(upstream: Headers) -> list[tuple[str, str]]:
-    """The upstream's response headers minus hop-by-hop ones; the proxy frames the body itself."""
-    drop = _connection_tokens(upstream)
-    return [(k, v) for k, v in upstream.items() if k.lower() not in drop]
+def downstream_lines(raw: list[tuple[bytes, bytes]], connection: bytes) -> bytes:
+    """The upstream's header lines, byte for byte, minus hop-by-hop ones; the proxy frames the body itself.
+
+    ``connection`` is the upstream's Connection header (``b""`` if none), which may list more.
+    """
+    drop = _HOP_BY_HOP_BYTES
+    if connection:
+        drop = drop | {token.strip().lower() for token in connection.split(b",")}
+    return b"".join([name + b": " + value + b"\r\n" for name, value in raw if name.lower() not in drop])
 
 
 def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -84,9 +91,9 @@ def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]
     ]
 
 
-def has_content_length(headers: Sequence[tuple[str, str]]) -> bool:
-    # The length test first: it spares lower-casing nearly every other header.
-    return any(len(name) == 14 and name.lower() == "content-length" for name, _ in headers)
+def has_content_length(lines: bytes) -> bool:
+    """Whether header lines (``b"Name: value\\r\\n"`` each) include a Content-Length."""
+    return b"\ncontent-length:" in b"\n" + lines.lower()
 
 
 def _connection_tokens(headers: Headers) -> frozenset[str]:

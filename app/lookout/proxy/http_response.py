@@ -58,37 +58,26 @@ class Response:
         self._chunked = False
         self._held = b""
 
-    def start(
-        self,
-        status: int,
-        reason: str | None,
-        headers: Sequence[tuple[str, str]],
-        *,
-        hold: bool = False,
-        has_length: bool | None = None,
-    ) -> None:
-        """Compose the head; send it now, or with the first :meth:`write` when ``hold``.
-
-        ``has_length`` says whether ``headers`` carry a Content-Length, if the caller knows.
+    def start(self, status: int, reason: str | None, lines: bytes, *, hold: bool = False) -> None:
+        """Compose the head around header ``lines`` (``b"Name: value\\r\\n"`` each, as the upstream
+        sent them); send it now, or with the first :meth:`write` when ``hold``.
         """
         self.started = True
         self._chunked = False
         self._no_body = self._method == "HEAD" or status in (204, 304) or 100 <= status < 200
-        if has_length is None:
-            has_length = has_content_length(headers)
-        lines = [f"HTTP/1.1 {status} {reason or _phrase(status)}"]
-        lines += [f"{name}: {value}" for name, value in headers]
-        if not self._no_body and not has_length:
+        framing = b""
+        if not self._no_body and not has_content_length(lines):
             if self._version == "1.1":
                 self._chunked = True
-                lines.append("Transfer-Encoding: chunked")
+                framing = b"Transfer-Encoding: chunked\r\n"
             else:
                 self.keep_alive = False  # an HTTP/1.0 client reads to the end of the connection
         if not self.keep_alive:
-            lines.append("Connection: close")
+            framing += b"Connection: close\r\n"
         elif self._version == "1.0":
-            lines.append("Connection: keep-alive")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+            framing += b"Connection: keep-alive\r\n"
+        status_line = f"HTTP/1.1 {status} {reason or _phrase(status)}\r\n".encode("latin-1", "replace")
+        head = status_line + lines + framing + b"\r\n"
         if hold:
             self._held = head
         else:
@@ -119,10 +108,12 @@ class Response:
 
     def send_now(self, reply: Reply) -> None:
         """A whole response in one socket write."""
-        headers = reply.headers
-        if not has_content_length(headers):
-            headers = [*headers, ("Content-Length", str(len(reply.body)))]
-        self.start(reply.status, reply.reason, headers, hold=True, has_length=True)
+        lines = "".join([f"{name}: {value}\r\n" for name, value in reply.headers]).encode(
+            "latin-1", "replace"
+        )
+        if not has_content_length(lines):
+            lines += b"Content-Length: %d\r\n" % len(reply.body)
+        self.start(reply.status, reply.reason, lines, hold=True)
         self.finished = True
         self._send(b"" if self._no_body else reply.body)
         if not self.keep_alive:

@@ -22,7 +22,7 @@ from lookout.keys.injection import inject_key, needs_key, strip_placeholder_quer
 from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
-from lookout.proxy.headers import downstream_headers, recorded_headers, upstream_headers
+from lookout.proxy.headers import downstream_lines, recorded_headers, upstream_headers
 from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
 from lookout.proxy.http_server import Request
 from lookout.proxy.routing import Route, Router
@@ -135,23 +135,24 @@ class ProxyServer:
             )
             try:
                 exchange.status_code = upstream.status
-                headers = downstream_headers(upstream.headers)
+                lines = downstream_lines(upstream.raw_headers, upstream.connection)
                 if _small_and_whole(upstream):
-                    # Already complete on arrival: one write instead of a relay loop.
+                    # Already complete on arrival: head and body in one write, no relay loop.
                     body = await upstream.read()
                     received.add(body)
-                    await response.send(Reply(upstream.status, headers, body, upstream.reason))
+                    response.start(upstream.status, upstream.reason, lines, hold=True)
+                    await response.write(body)
                     exchange.outcome = "ok"
-                    return
-                # Hold the head for the first body piece if it follows at once: one
-                # write and one wake-up of the client instead of two, which is most
-                # of what a proxy adds to the time to first token. A head that is
-                # followed by silence (a model thinking) goes out on its own.
-                started = await upstream.body_started(HEAD_HOLD_S)
-                response.start(upstream.status, upstream.reason, headers, hold=True)
-                if not started:
-                    await response.write(b"")  # sends the held head alone
-                await relay_body(upstream, response, received, exchange)
+                else:
+                    # Hold the head for the first body piece if it follows at once: one
+                    # write and one wake-up of the client instead of two, which is most
+                    # of what a proxy adds to the time to first token. A head that is
+                    # followed by silence (a model thinking) goes out on its own.
+                    started = await upstream.body_started(HEAD_HOLD_S)
+                    response.start(upstream.status, upstream.reason, lines, hold=True)
+                    if not started:
+                        await response.write(b"")  # sends the held head alone
+                    await relay_body(upstream, response, received, exchange)
             finally:
                 upstream.release()  # reused only if the body was read to its end
                 _note_response(exchange, upstream)
@@ -238,8 +239,7 @@ async def _fail(response: Response, reply: Reply) -> None:
 
 def _small_and_whole(upstream: UpstreamResponse) -> bool:
     length = upstream.content_length
-    content_type = upstream.headers.get("Content-Type", "")
-    return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in content_type
+    return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in upstream.content_type
 
 
 async def _teed(request: Request, capture: BodyCapture) -> AsyncIterator[bytes]:
@@ -267,9 +267,11 @@ def _note_request(exchange: Exchange, request: Request) -> None:
 
 
 def _note_response(exchange: Exchange, upstream: UpstreamResponse) -> None:
-    exchange.response_headers = recorded_headers(upstream.headers.items())
-    exchange.response_content_type = upstream.headers.get("Content-Type")
-    exchange.response_encoding = upstream.headers.get("Content-Encoding")
+    decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in upstream.raw_headers]
+    exchange.response_headers = recorded_headers(decoded)
+    exchange.response_content_type = upstream.content_type or None
+    encodings = [value for name, value in exchange.response_headers if name.lower() == "content-encoding"]
+    exchange.response_encoding = encodings[0] if encodings else None
 
 
 def _finish_captures(exchange: Exchange, sent: BodyCapture, received: TimedCapture) -> None:

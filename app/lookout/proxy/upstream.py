@@ -19,8 +19,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from multidict import CIMultiDict
-
 from lookout.proxy.routing import Origin
 from lookout.proxy.upstream_conn import (
     Connection,
@@ -41,9 +39,10 @@ class UpstreamResponse:
         self._conn = conn
         self.status = conn.status
         self.reason = conn.reason
-        self.headers: CIMultiDict[str] = CIMultiDict(conn.headers)
-        length = self.headers.get("Content-Length")
-        self.content_length = int(length) if length and length.isdigit() else None
+        self.raw_headers = conn.raw_headers
+        self.content_length = conn.content_length
+        self.content_type = conn.content_type
+        self.connection = conn.connection
         self._released = False
 
     async def chunks(self) -> AsyncIterator[bytes]:

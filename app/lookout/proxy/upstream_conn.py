@@ -47,15 +47,13 @@ class Connection(asyncio.Protocol):
         """Prepare for the next exchange on this connection."""
         self._parser = httptools.HttpResponseParser(self)
         self.status = 0
-        self.reason = ""
-        self.headers: list[tuple[str, str]] = []
+        self._clear_head()
         self.got_any_byte = False
         self.idle = False
         self._expect_body = True
         self._head_done = False
         self._complete = False
         self._keep_alive = False
-        self._framed = False  # Content-Length or chunked, i.e. not ended by closing
         self._pieces: deque[bytes] = deque()
         self._buffered = 0
         self._paused = False
@@ -212,16 +210,32 @@ class Connection(asyncio.Protocol):
     def on_status(self, status: bytes) -> None:
         self.reason += status.decode("latin-1")
 
+    def _clear_head(self) -> None:
+        self.reason = ""
+        self.raw_headers: list[tuple[bytes, bytes]] = []  # as received: they go to the client byte for byte
+        self.content_length: int | None = None
+        self.content_type = ""
+        self.connection = b""  # the Connection header: more hop-by-hop names may be listed there
+        self._framed = False  # Content-Length or chunked, i.e. not ended by closing
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        # The few headers the proxy acts on are noted here, in the one pass it makes.
         lower = name.lower()
-        if lower == b"content-length" or (lower == b"transfer-encoding" and b"chunked" in value.lower()):
+        if lower == b"content-length":
             self._framed = True
-        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+            self.content_length = int(value) if value.isdigit() else None
+        elif lower == b"transfer-encoding":
+            self._framed = self._framed or b"chunked" in value.lower()
+        elif lower == b"content-type":
+            self.content_type = value.decode("latin-1")
+        elif lower == b"connection":
+            self.connection = value
+        self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if 100 <= status < 200 and status != 101:  # informational: the real head follows
-            self.headers, self.reason, self._framed = [], "", False
+            self._clear_head()
             return
         self.status = status
         self._head_done = True
