@@ -6,7 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lookout.proxy.routing import PRESETS, Origin, Router, parse_upstream_flags
+from lookout.proxy.routing import PRESETS, Origin, Route, Router, parse_upstream_flags
+
+
+def url_of(route: Route) -> str:
+    return f"{route.origin.scheme}://{route.origin.host_header}{route.target}"
 
 
 @pytest.mark.parametrize(
@@ -30,7 +34,7 @@ from lookout.proxy.routing import PRESETS, Origin, Router, parse_upstream_flags
 def test_presets_route_to_provider_urls(raw_path: str, query: str, expected: str) -> None:
     route = Router().resolve(raw_path, query)
     assert route is not None
-    assert str(route.url) == expected
+    assert url_of(route) == expected
     assert route.upstream == raw_path.split("/")[1]
 
 
@@ -59,7 +63,7 @@ def test_unknown_upstream_resolves_to_none() -> None:
 def test_overrides_add_and_replace_presets() -> None:
     router = Router({"openai": "http://127.0.0.1:9/base/", "lab": "http://10.1.2.3:8000"})
     route = router.resolve("/openai/v1/x", "")
-    assert route is not None and str(route.url) == "http://127.0.0.1:9/base/v1/x"
+    assert route is not None and url_of(route) == "http://127.0.0.1:9/base/v1/x"
     assert "lab" in router.names
 
 

@@ -46,10 +46,6 @@ class Route:
     origin: Origin
     target: str  # the upstream request target: base path, path and query, still encoded
 
-    @property
-    def url(self) -> str:
-        return f"{self.origin.scheme}://{self.origin.host_header}{self.target}"
-
 
 def split_url(url: str) -> tuple[Origin, str]:
     """An absolute http(s) URL as its origin and its (still encoded) path and query."""

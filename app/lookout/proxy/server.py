@@ -135,7 +135,7 @@ class ProxyServer:
             )
             try:
                 exchange.status_code = upstream.status
-                lines = downstream_lines(upstream.raw_headers, upstream.connection)
+                lines = downstream_lines(upstream.raw_headers, upstream.connection_header)
                 if _small_and_whole(upstream):
                     # Already complete on arrival: head and body in one write, no relay loop.
                     body = await upstream.read()

@@ -42,7 +42,7 @@ class UpstreamResponse:
         self.raw_headers = conn.raw_headers
         self.content_length = conn.content_length
         self.content_type = conn.content_type
-        self.connection = conn.connection
+        self.connection_header = conn.connection_header
         self._released = False
 
     async def chunks(self) -> AsyncIterator[bytes]:

@@ -215,7 +215,7 @@ class Connection(asyncio.Protocol):
         self.raw_headers: list[tuple[bytes, bytes]] = []  # as received: they go to the client byte for byte
         self.content_length: int | None = None
         self.content_type = ""
-        self.connection = b""  # the Connection header: more hop-by-hop names may be listed there
+        self.connection_header = b""  # the Connection header: more hop-by-hop names may be listed there
         self._framed = False  # Content-Length or chunked, i.e. not ended by closing
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -229,7 +229,7 @@ class Connection(asyncio.Protocol):
         elif lower == b"content-type":
             self.content_type = value.decode("latin-1")
         elif lower == b"connection":
-            self.connection = value
+            self.connection_header = value
         self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
