@@ -15,8 +15,9 @@ from contextlib import asynccontextmanager
 import pytest
 
 from lookout.demo.fake_server import FakeProvider
+from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import Response, json_reply
-from lookout.proxy.http_server import HEAD_LIMIT, HttpServer, Request
+from lookout.proxy.http_server import HEAD_LIMIT, HttpServer
 from tests.helpers import in_process_proxy, raw_server, read_request
 from tests.proxy.raw_http import (
     HOST,

@@ -14,122 +14,24 @@ away the handler's task is cancelled, so an upstream exchange stops with it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 import httptools
-from multidict import CIMultiDict
 
 from lookout.proxy.errors import error_response
+from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Response
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Request", Response], Awaitable[None]]
+Handler = Callable[[Request, Response], Awaitable[None]]
 
 UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
 HEAD_LIMIT = 64 * 1024  # request line plus headers; more gets 431
 HEAD_TOO_LARGE = (431, "request head larger than 64 KiB", "request_header_fields_too_large")
-BODY_HIGH_WATER = 1024 * 1024  # pause reading the client while this much body waits unread
-BODY_LOW_WATER = 256 * 1024
-
-
-class Request:
-    """One request's head, and its body as it arrives (read whole or piece by piece)."""
-
-    __slots__ = (
-        "_buffered",
-        "_conn",
-        "_pieces",
-        "_waiter",
-        "body_exists",
-        "complete",
-        "content_length",
-        "discard",
-        "expect_continue",
-        "headers",
-        "keep_alive",
-        "method",
-        "raw_path",
-        "raw_query",
-        "read_started",
-        "version",
-    )
-
-    def __init__(
-        self, conn: HttpConnection, method: str, raw_path: str, raw_query: str, version: str
-    ) -> None:
-        self._conn = conn
-        self.method = method
-        self.version = version
-        self.headers: CIMultiDict[str] = CIMultiDict()
-        self.raw_path = raw_path
-        self.raw_query = raw_query
-        self.keep_alive = True
-        self.content_length: int | None = None
-        self.body_exists = False
-        self.complete = False  # the whole body has been received
-        self.expect_continue = False
-        self.read_started = False
-        self.discard = False  # the handler is done: body bytes still arriving are dropped
-        self._pieces: deque[bytes] = deque()
-        self._buffered = 0
-        self._waiter: asyncio.Future[None] | None = None
-
-    async def read(self) -> bytes:
-        if self.complete and not self._conn.lost:  # the usual case: it came with the head
-            self.read_started = True
-            body = b"".join(self._pieces)
-            self._pieces.clear()
-            self._buffered = 0
-            return body
-        return b"".join([piece async for piece in self.body()])
-
-    async def json(self) -> Any:
-        return json.loads(await self.read())
-
-    async def body(self) -> AsyncIterator[bytes]:
-        """Body pieces as they arrive. Raises ClientGone if the client leaves first."""
-        self._start_reading()
-        while True:
-            if self._pieces:
-                piece = self._pieces.popleft()
-                self._buffered -= len(piece)
-                if self._buffered < BODY_LOW_WATER:
-                    self._conn.resume_client()
-                yield piece
-            elif self.complete:
-                return
-            elif self._conn.lost:
-                raise ClientGone
-            else:
-                self._waiter = asyncio.get_running_loop().create_future()
-                try:
-                    await self._waiter
-                finally:
-                    self._waiter = None
-
-    def _start_reading(self) -> None:
-        if not self.read_started:
-            self.read_started = True
-            if self.expect_continue and not self.complete:
-                self._conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def _add(self, piece: bytes) -> None:
-        if self.discard:
-            return
-        self._pieces.append(piece)
-        self._buffered += len(piece)
-        if self._buffered > BODY_HIGH_WATER:
-            self._conn.pause_client()
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
 
 
 class HttpConnection(asyncio.Protocol):
@@ -166,9 +68,9 @@ class HttpConnection(asyncio.Protocol):
         self._server.connections.discard(self)
         self._cancel_idle_timer()
         if self._current is not None:
-            self._current._wake()
+            self._current.wake()
         for request in self._queue:
-            request._wake()
+            request.wake()
         if self._task is not None:
             self._task.cancel()  # the client is gone: stop its exchange upstream too
         self._resume_writers()
@@ -338,12 +240,12 @@ class HttpConnection(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         if self._current is not None:
-            self._current._add(bytes(body))
+            self._current.add(bytes(body))
 
     def on_message_complete(self) -> None:
         if self._current is not None:
             self._current.complete = True
-            self._current._wake()
+            self._current.wake()
             self._current = None
 
     # -- running handlers -----------------------------------------------------

@@ -23,8 +23,8 @@ from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
 from lookout.proxy.headers import downstream_lines, recorded_headers, upstream_headers
+from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
-from lookout.proxy.http_server import Request
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import trace_ids
