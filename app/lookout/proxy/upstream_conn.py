@@ -211,6 +211,7 @@ class Connection(asyncio.Protocol):
         self.reason += status.decode("latin-1")
 
     def _clear_head(self) -> None:
+        """Forget the head: before an exchange, and after an informational (1xx) one."""
         self.reason = ""
         self.raw_headers: list[tuple[bytes, bytes]] = []  # as received: they go to the client byte for byte
         self.content_length: int | None = None
@@ -228,8 +229,10 @@ class Connection(asyncio.Protocol):
             self._framed = self._framed or b"chunked" in value.lower()
         elif lower == b"content-type":
             self.content_type = value.decode("latin-1")
-        elif lower == b"connection":
-            self.connection_header = value
+        elif lower == b"connection":  # repeated, its lists add up
+            self.connection_header = (
+                self.connection_header + b"," + value if self.connection_header else value
+            )
         self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
