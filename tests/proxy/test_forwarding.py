@@ -42,6 +42,7 @@ async def test_method_path_query_headers_and_body_arrive_unchanged(
             + b"X-Custom: one\r\nX-Custom: two\r\nAuthorization: Bearer sk-test\r\n"
             b"x-lookout-trace: t-1\r\nX-Lookout-Session: s-1\r\nConnection: close, X-Drop-Me\r\n"
             b"X-Drop-Me: 1\r\nKeep-Alive: timeout=5\r\nContent-Type: application/json\r\n"
+            b"connection: X-Drop-Too\r\nX-Drop-Too: 2\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
@@ -61,6 +62,7 @@ async def test_method_path_query_headers_and_body_arrive_unchanged(
         "x-lookout-trace",
         "x-lookout-session",
         "x-drop-me",
+        "x-drop-too",
         "keep-alive",
         "connection",
     }

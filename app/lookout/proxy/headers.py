@@ -97,7 +97,7 @@ def has_content_length(lines: bytes) -> bool:
 
 
 def _connection_tokens(headers: Headers) -> frozenset[str]:
-    listed = headers.get("Connection")
-    if not listed:
+    if "Connection" not in headers:
         return HOP_BY_HOP
+    listed = ",".join(headers.getall("Connection"))  # repeated, its lists add up
     return HOP_BY_HOP | {token.strip().lower() for token in listed.split(",")}
