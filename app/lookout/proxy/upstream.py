@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from lookout.proxy.headers import has_content_length
 from lookout.proxy.routing import Origin
 from lookout.proxy.upstream_conn import (
     Connection,
@@ -166,9 +167,12 @@ def request_head(method: str, target: str, host: str, headers: list[tuple[str, s
     if lines.count("\n") != len(headers) or lines.count("\r") != len(headers):
         bad = next(name for name, value in headers if {"\r", "\n"} & set(name + value))
         raise UpstreamError(f"header {bad!r} contains a line break")
-    if "\ncontent-length:" not in "\n" + lines.lower():  # else the client's framing goes on as sent
+    block = lines.encode("utf-8", "surrogateescape")
+    if not has_content_length(block):  # else the client's framing goes on as sent
         if isinstance(body, bytes):
-            lines += f"Content-Length: {len(body)}\r\n"
+            block += b"Content-Length: %d\r\n" % len(body)
         elif body is not None:
-            lines += "Transfer-Encoding: chunked\r\n"
-    return f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode("utf-8", "surrogateescape")
+            block += b"Transfer-Encoding: chunked\r\n"
+    return (
+        f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n".encode("utf-8", "surrogateescape") + block + b"\r\n"
+    )
