@@ -40,8 +40,23 @@ from tests.proxy.raw_http import (
         b"POST /up/echo/x HTTP/1.1\r\n" + HOST + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\nhi!",
         b"POST /up/echo/x HTTP/1.1\r\n" + HOST + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"GET /up/echo/x HTTP/1.1\r\n" + HOST + b"Bad\x00Name: 1\r\n\r\n",
+        # Header lines go upstream as received, so a break inside one must never get through.
+        b"GET /up/echo/x HTTP/1.1\r\n" + HOST + b"X-Evil: a\rInjected: 1\r\n\r\n",
+        b"GET /up/echo/x HTTP/1.1\r\n" + HOST + b"X-Evil: a\nInjected: 1\r\n\r\n",
+        b"GET /up/echo/x HTTP/1.1\r\n" + HOST + b"X-Evil: a\r\n Injected: 1\r\n\r\n",
+        b"GET /up/echo/x HTTP/1.1\r\n" + HOST + b"X-Evil: a\x00b\r\n\r\n",
     ],
-    ids=["tls", "no-colon", "two-lengths", "length-and-chunked", "nul-in-name"],
+    ids=[
+        "tls",
+        "no-colon",
+        "two-lengths",
+        "length-and-chunked",
+        "nul-in-name",
+        "cr-in-value",
+        "lf-in-value",
+        "folded-value",
+        "nul-in-value",
+    ],
 )
 async def test_malformed_requests_get_a_400_and_a_closed_connection(
     fake_provider: FakeProvider, request_bytes: bytes

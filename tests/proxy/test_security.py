@@ -22,7 +22,7 @@ from lookout.proxy.security import is_loopback_bind, is_loopback_host, refusal_r
 )
 def test_loopback_hosts_pass(host: str) -> None:
     assert is_loopback_host(host)
-    assert refusal_reason({"host": host}) is None
+    assert refusal_reason({b"host": host.encode()}) is None
 
 
 @pytest.mark.parametrize(
@@ -30,13 +30,13 @@ def test_loopback_hosts_pass(host: str) -> None:
     ["evil.example:8787", "192.168.1.5:8787", "0.0.0.0:8787", "127.0.0.1.evil.com", "[::2]:1", ""],
 )
 def test_other_hosts_are_refused(host: str) -> None:
-    reason = refusal_reason({"host": host})
+    reason = refusal_reason({b"host": host.encode()})
     assert reason is not None and "loopback" in reason
 
 
 @pytest.mark.parametrize("header", ["origin", "sec-fetch-site", "sec-fetch-mode"])
 def test_browser_marked_requests_are_refused(header: str) -> None:
-    reason = refusal_reason({"host": "127.0.0.1:8787", header: "http://127.0.0.1:8787"})
+    reason = refusal_reason({b"host": b"127.0.0.1:8787", header.encode(): b"http://127.0.0.1:8787"})
     assert reason is not None and "browser" in reason
 
 

@@ -14,8 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from multidict import CIMultiDict
-
+from lookout.proxy.headers import ClientHeaders
 from lookout.proxy.http_response import ClientGone
 
 BODY_HIGH_WATER = 1024 * 1024  # pause reading the client while this much body waits unread
@@ -54,11 +53,13 @@ class Request:
         "version",
     )
 
-    def __init__(self, conn: Client, method: str, raw_path: str, raw_query: str, version: str) -> None:
+    def __init__(
+        self, conn: Client, method: str, raw_path: str, raw_query: str, version: str, headers: ClientHeaders
+    ) -> None:
         self._conn = conn
         self.method = method
         self.version = version
-        self.headers: CIMultiDict[str] = CIMultiDict()
+        self.headers = headers
         self.raw_path = raw_path
         self.raw_query = raw_query
         self.keep_alive = True

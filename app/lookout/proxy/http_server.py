@@ -22,6 +22,7 @@ from typing import cast
 import httptools
 
 from lookout.proxy.errors import error_response
+from lookout.proxy.headers import ClientHeaders, RawHeader
 from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Response
 
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Response], Awaitable[None]]
 
-UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
 HEAD_LIMIT = 64 * 1024  # request line plus headers; more gets 431
+H2C_OFFER = (b"upgrade", b"http2-settings")  # the headers of an offer to switch to HTTP/2
 HEAD_TOO_LARGE = (431, "request head larger than 64 KiB", "request_header_fields_too_large")
 
 
@@ -51,7 +52,7 @@ class HttpConnection(asyncio.Protocol):
         self._in_head = False
         self._refusal: tuple[int, str, str] | None = None  # why a callback stopped the parser
         self._reread: bytes | None = None  # the head again, minus a declined offer of HTTP/2
-        self._header_list: list[tuple[str, str]] = []
+        self._header_list: list[RawHeader] = []
         self._reading_paused = False
         self._idle_timer: asyncio.TimerHandle | None = None
         self.lost = False
@@ -163,8 +164,7 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes += len(name) + len(value) + 4  # counted inline: this runs for every header
         if self._head_bytes > HEAD_LIMIT:
             self._refuse_large_head()
-        # Decoded as the upstream client encodes them, so any byte a client sends goes on unchanged.
-        self._header_list.append((name.decode("ascii", "surrogateescape"), value.decode(*UNCHANGED)))
+        self._header_list.append((name, value))
 
     def _refuse_large_head(self) -> None:
         """Raise from a parser callback, which stops the parser: the head is over the limit."""
@@ -190,14 +190,15 @@ class HttpConnection(asyncio.Protocol):
             raise
         path = url.path.decode("latin-1") if url.path else "/"
         query = url.query.decode("latin-1") if url.query else ""
-        request = Request(self, parser.get_method().decode("latin-1"), path, query, parser.get_http_version())
-        request.headers.extend(self._header_list)
+        headers = ClientHeaders(self._header_list)
+        method = parser.get_method().decode("latin-1")
+        request = Request(self, method, path, query, parser.get_http_version(), headers)
         request.keep_alive = parser.should_keep_alive()
-        length = request.headers.get("Content-Length")
+        length = headers.first.get(b"content-length")
         request.content_length = int(length) if length is not None and length.isdigit() else None
-        request.body_exists = bool(request.content_length) or "Transfer-Encoding" in request.headers
+        request.body_exists = bool(request.content_length) or b"transfer-encoding" in headers.first
         request.complete = not request.body_exists
-        request.expect_continue = request.headers.get("Expect", "").lower() == "100-continue"
+        request.expect_continue = headers.first.get(b"expect", b"").lower() == b"100-continue"
         self._current = request
         self._queue.append(request)
         if self._task is None:
@@ -213,19 +214,19 @@ class HttpConnection(asyncio.Protocol):
         offered = {
             token.strip().lower()
             for name, value in self._header_list
-            if name.lower() == "upgrade"
-            for token in value.split(",")
+            if name.lower() == b"upgrade"
+            for token in value.split(b",")
         }
-        if method == b"CONNECT" or offered != {"h2c"}:
+        if method == b"CONNECT" or offered != {b"h2c"}:
             return None
         lines = [b"%b %b HTTP/%b" % (method, self._target, self._parser.get_http_version().encode())]
         for name, value in self._header_list:
             lower = name.lower()
-            if lower == "connection":
-                kept = [t for t in value.split(",") if t.strip().lower() not in ("upgrade", "http2-settings")]
-                value = ",".join(kept).strip()
-            if value and lower not in ("upgrade", "http2-settings"):
-                lines.append(f"{name}: {value}".encode(*UNCHANGED))
+            if lower == b"connection":
+                kept = [t for t in value.split(b",") if t.strip().lower() not in H2C_OFFER]
+                value = b",".join(kept).strip()
+            if value and lower not in H2C_OFFER:
+                lines.append(name + b": " + value)
         return b"\r\n".join(lines) + b"\r\n\r\n"
 
     def _upgrade_asked(self, rest: bytes) -> None:

@@ -13,20 +13,24 @@ import functools
 import ipaddress
 from collections.abc import Mapping
 
-BROWSER_HEADERS = ("origin", "sec-fetch-site", "sec-fetch-mode")
+BROWSER_HEADERS = (b"origin", b"sec-fetch-site", b"sec-fetch-mode")
 
 
-def refusal_reason(headers: Mapping[str, str]) -> str | None:
-    """Why this request must be refused, or None when it may pass."""
+def refusal_reason(headers: Mapping[bytes, bytes]) -> str | None:
+    """Why this request must be refused, or None when it may pass.
+
+    ``headers`` maps lower-case names to values, as received.
+    """
     for name in BROWSER_HEADERS:
         if name in headers:
             return (
-                f"requests from web browsers are refused (header {name!r} present): "
+                f"requests from web browsers are refused (header {name.decode()!r} present): "
                 "Lookout only accepts calls from local programs"
             )
-    host = headers.get("host")
-    if host is None:
+    raw_host = headers.get(b"host")
+    if raw_host is None:
         return "a Host header is required"
+    host = raw_host.decode("latin-1")
     if not is_loopback_host(host):
         return f"Host {host!r} is not a loopback address; use 127.0.0.1 or localhost"
     return None

@@ -18,17 +18,23 @@ from time import perf_counter
 from lookout import __version__
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
-from lookout.keys.injection import inject_key, needs_key, strip_placeholder_query, style_for
+from lookout.keys.injection import (
+    CREDENTIAL_HEADERS,
+    inject_key,
+    needs_key,
+    strip_placeholder_query,
+    style_for,
+)
 from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
-from lookout.proxy.headers import downstream_lines, recorded_headers, upstream_headers
+from lookout.proxy.headers import decode, downstream_lines, header_lines, recorded_headers
 from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
-from lookout.proxy.tracing import trace_ids
-from lookout.proxy.upstream import UpstreamPool, UpstreamResponse
+from lookout.proxy.tracing import TRACE_HEADERS, trace_ids
+from lookout.proxy.upstream import UpstreamPool, UpstreamResponse, encoded_lines
 from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError
 
 Sink = Callable[[Exchange], None]
@@ -41,6 +47,8 @@ WHOLE_BODY_MAX = 256 * 1024
 SMALL_RESPONSE_MAX = 64 * 1024
 # How long a relayed head may wait for the body's first piece, to leave with it.
 HEAD_HOLD_S = 0.002
+CREDENTIAL_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
+NOTED = (b"content-type", *TRACE_HEADERS)  # request headers the record is given as fields
 
 
 class ProxyServer:
@@ -69,7 +77,7 @@ class ProxyServer:
         await self._pool.close()
 
     async def handle(self, request: Request, response: Response) -> None:
-        reason = refusal_reason(request.headers)
+        reason = refusal_reason(request.headers.first)
         if reason is not None:
             return await response.send(error_response(403, reason, "request_refused"))
         route = self.router.resolve(request.raw_path, request.raw_query)
@@ -129,9 +137,9 @@ class ProxyServer:
         note_request = functools.partial(_note_request, exchange, request)
         try:
             data = await self._request_body(request, sent)
-            headers_out, target = await self._with_stored_key(request, route)
+            sent_lines, target = await self._with_stored_key(request, route)
             upstream = await self._pool.request(
-                request.method, route.origin, target, headers_out, data, note_request
+                request.method, route.origin, target, sent_lines, data, note_request
             )
             try:
                 exchange.status_code = upstream.status
@@ -175,19 +183,21 @@ class ProxyServer:
             else:
                 self._sink(exchange)
 
-    async def _with_stored_key(self, request: Request, route: Route) -> tuple[list[tuple[str, str]], str]:
-        """Upstream headers and request target, with the stored key if the client sent no real one."""
-        headers = upstream_headers(request.headers)
+    async def _with_stored_key(self, request: Request, route: Route) -> tuple[bytes, str]:
+        """Upstream header lines and request target, with the stored key if the client sent no real one."""
+        forwarded = request.headers.forwarded()
         query = request.raw_query
-        if not needs_key(headers, query):
-            return headers, route.target
+        credentials = decode([header for header in forwarded if header[0].lower() in CREDENTIAL_NAMES])
+        if not needs_key(credentials, query):
+            return header_lines(forwarded), route.target
         key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
         if key is None:
-            return headers, route.target
+            return header_lines(forwarded), route.target
         style = style_for(route.upstream, self.router.base_url(route.upstream))
         # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
         stripped = self.router.resolve(request.raw_path, strip_placeholder_query(query))
-        return inject_key(route.upstream, style, headers, key), (stripped or route).target
+        headers = inject_key(route.upstream, style, decode(forwarded), key)
+        return encoded_lines(headers), (stripped or route).target
 
     async def _request_body(
         self, request: Request, capture: BodyCapture
@@ -261,9 +271,10 @@ def _note_request(exchange: Exchange, request: Request) -> None:
     if exchange.id:
         return
     exchange.id = call_id(exchange.started_at)
-    exchange.trace_id, exchange.session_id = trace_ids(request.headers)
-    exchange.request_content_type = request.headers.get("Content-Type")
-    exchange.request_headers = recorded_headers(request.headers.items())
+    named = request.headers.named(NOTED)
+    exchange.trace_id, exchange.session_id = trace_ids(named)
+    exchange.request_content_type = named.get("content-type")
+    exchange.request_headers = recorded_headers(request.headers.decoded())
 
 
 def _note_response(exchange: Exchange, upstream: UpstreamResponse) -> None:

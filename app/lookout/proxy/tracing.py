@@ -13,6 +13,7 @@ from collections.abc import Mapping
 # version-traceid-parentid-flags; an all-zero trace id is invalid per the spec.
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 _MAX_ID = 128
+TRACE_HEADERS = (b"x-lookout-trace", b"traceparent", b"x-lookout-session")  # what trace_ids reads
 
 
 def trace_ids(headers: Mapping[str, str]) -> tuple[str | None, str | None]:

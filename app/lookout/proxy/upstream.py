@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from lookout.proxy.headers import has_content_length
+from lookout.proxy.headers import UNCHANGED, has_content_length
 from lookout.proxy.routing import Origin
 from lookout.proxy.upstream_conn import (
     Connection,
@@ -88,16 +88,17 @@ class UpstreamPool:
         method: str,
         origin: Origin,
         target: str,
-        headers: list[tuple[str, str]],
+        lines: bytes,
         body: Body,
         while_waiting: Callable[[], None] | None = None,
     ) -> UpstreamResponse:
         """Send a request and wait for the response head. Retries once on a stale pooled connection.
 
-        ``while_waiting`` runs once the request is sent, before the wait: work that
+        ``lines`` are the header lines to send but Host and the body framing, which
+        are added here. ``while_waiting`` runs once the request is sent, before the wait: work that
         must not delay the request is done there, while the upstream works on it.
         """
-        head = request_head(method, target, origin.host_header, headers, body)
+        head = request_head(method, target, origin.host_header, lines, body)
         replayable = body is None or isinstance(body, bytes)
         while True:
             conn, reused = await self._acquire(origin)
@@ -160,19 +161,21 @@ class UpstreamPool:
         return conn
 
 
-def request_head(method: str, target: str, host: str, headers: list[tuple[str, str]], body: Body) -> bytes:
-    """The request line and headers, with Host and body framing set by us."""
-    lines = "".join([f"{name}: {value}\r\n" for name, value in headers])
+def request_head(method: str, target: str, host: str, lines: bytes, body: Body) -> bytes:
+    """The request line and header ``lines``, with Host and body framing set by us."""
+    if not has_content_length(lines):  # else the client's framing goes on as sent
+        if isinstance(body, bytes):
+            lines += b"Content-Length: %d\r\n" % len(body)
+        elif body is not None:
+            lines += b"Transfer-Encoding: chunked\r\n"
+    return f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n".encode(*UNCHANGED) + lines + b"\r\n"
+
+
+def encoded_lines(headers: list[tuple[str, str]]) -> bytes:
+    """Header lines from ``str`` pairs (headers Lookout adds, such as a stored key), refusing line breaks."""
+    text = "".join([f"{name}: {value}\r\n" for name, value in headers])
     # A CR or LF inside a header would start a header of its own: one scan finds any.
-    if lines.count("\n") != len(headers) or lines.count("\r") != len(headers):
+    if text.count("\n") != len(headers) or text.count("\r") != len(headers):
         bad = next(name for name, value in headers if {"\r", "\n"} & set(name + value))
         raise UpstreamError(f"header {bad!r} contains a line break")
-    block = lines.encode("utf-8", "surrogateescape")
-    if not has_content_length(block):  # else the client's framing goes on as sent
-        if isinstance(body, bytes):
-            block += b"Content-Length: %d\r\n" % len(body)
-        elif body is not None:
-            block += b"Transfer-Encoding: chunked\r\n"
-    return (
-        f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n".encode("utf-8", "surrogateescape") + block + b"\r\n"
-    )
+    return text.encode(*UNCHANGED)
