@@ -18,6 +18,7 @@ import gc
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 
 import uvloop
 
@@ -70,8 +71,14 @@ class MemoryTransport:
         pass
 
 
-async def cpu_us_per_call(calls: int) -> float:
-    loop = asyncio.get_running_loop()
+def wire_engine(
+    upstream_wrote: Callable[[], object], client_got: Callable[[bytes], object]
+) -> tuple[HttpConnection, Connection]:
+    """The real server, handler and a pooled upstream connection, on in-memory transports.
+
+    Returns the client side, to feed requests to, and the upstream connection, to feed
+    the answer to; the two callbacks are told when the engine writes to either.
+    """
     queued: deque[bytes] = deque(maxlen=100)  # the engine's sink packs each record for the recorder
     proxy = ProxyServer(
         ProxySettings(port=0),
@@ -79,12 +86,20 @@ async def cpu_us_per_call(calls: int) -> float:
         lambda exchange: queued.append(exchange.packed()),
     )
     upstream = Connection(read_timeout_s=60.0)
-    # The upstream answers on the next loop turn, as a socket would.
-    upstream.connection_made(MemoryTransport(lambda _: loop.call_soon(upstream.data_received, RESPONSE)))  # type: ignore[arg-type]
+    upstream.connection_made(MemoryTransport(lambda _: upstream_wrote()))  # type: ignore[arg-type]
     proxy._pool._idle[UPSTREAM] = deque([upstream])  # a pooled keep-alive connection
-    answered: asyncio.Future[bytes] = loop.create_future()
     client = HttpConnection(HttpServer(proxy.handle))
-    client.connection_made(MemoryTransport(lambda data: answered.set_result(data)))  # type: ignore[arg-type]
+    client.connection_made(MemoryTransport(client_got))  # type: ignore[arg-type]
+    return client, upstream
+
+
+async def cpu_us_per_call(calls: int) -> float:
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[bytes] = loop.create_future()
+    # The upstream answers on the next loop turn, as a socket would.
+    client, upstream = wire_engine(
+        lambda: loop.call_soon(upstream.data_received, RESPONSE), lambda data: answered.set_result(data)
+    )
 
     async def one_call() -> None:
         nonlocal answered

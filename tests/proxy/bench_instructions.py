@@ -1,0 +1,121 @@
+"""Instructions the engine runs while a user waits on a call, counted by callgrind.
+
+Timings on a shared VM drift by a factor of two within an hour; instruction
+counts do not. This drives the engine of ``bench_hotpath`` (real server,
+handler and upstream code on in-memory transports, ~2 KB each way) under
+valgrind's callgrind, counting only the two stretches a call waits on:
+
+- ``to upstream``: from the request's bytes arriving to the upstream write;
+- ``to client``: from the answer's bytes arriving to the client write.
+
+What the engine does for the record in between is left out. The counts repeat
+to about 0.1 %, so a change worth a few hundred instructions shows.
+
+Why instructions: in ``lookout bench`` these stretches take 3–5 times their
+in-memory time, because each call finds the engine's code and data out of the
+CPU caches after an idle wait. Less code run on the way through is what
+shortens them, and this measures exactly that.
+
+Needs valgrind, its ``callgrind.h`` and a C compiler: the counting is switched
+on and off by a two-line C helper, built on the fly.
+
+Run: ``python -m tests.proxy.bench_instructions [calls]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import uvloop
+
+from tests.proxy.bench_hotpath import REQUEST, RESPONSE, wire_engine
+
+TOGGLE_C = "#include <valgrind/callgrind.h>\nvoid toggle(void) { CALLGRIND_TOGGLE_COLLECT; }\n"
+WARM_UP = 200
+STRETCHES = {
+    "to-upstream": "to upstream (request in -> upstream write)",
+    "to-client": "to client (answer in -> client write)",
+}
+
+
+async def count_calls(calls: int, stretch: str, toggle: Callable[[], None]) -> None:
+    """Run ``calls`` proxied calls, with collection on only during ``stretch`` of each."""
+    loop = asyncio.get_running_loop()
+    counting = False
+    collecting = False
+    answered: asyncio.Future[bytes] = loop.create_future()
+
+    def collect(on: bool) -> None:
+        nonlocal collecting
+        if on != collecting and (counting or not on):
+            toggle()
+            collecting = on
+
+    def upstream_wrote() -> None:
+        collect(False)
+        loop.call_soon(answer)  # the upstream answers on the next loop turn, as a socket would
+
+    def answer() -> None:
+        collect(stretch == "to-client")
+        upstream.data_received(RESPONSE)
+
+    def client_got(data: bytes) -> None:
+        collect(False)
+        answered.set_result(data)
+
+    client, upstream = wire_engine(upstream_wrote, client_got)
+    for call in range(WARM_UP + calls):
+        counting = call >= WARM_UP
+        answered = loop.create_future()
+        collect(stretch == "to-upstream")
+        client.data_received(REQUEST)
+        await answered
+        await asyncio.sleep(0)  # the handler finishes its record after the answer
+
+
+def counted(stretch: str, calls: int, helper: Path) -> float:
+    """Instructions per call in ``stretch``, from a callgrind run of this module."""
+    output = f"--callgrind-out-file={helper}.{stretch}"
+    valgrind = ["valgrind", "--tool=callgrind", "--collect-atstart=no", output]
+    inside = ["-m", "tests.proxy.bench_instructions", "--inside", stretch, str(calls), str(helper)]
+    run = subprocess.run([*valgrind, sys.executable, *inside], capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind reported no count:\n{run.stderr[-2000:]}")
+    return int(found.group(1)) / calls
+
+
+def build_toggle(where: Path) -> Path:
+    source, helper = where / "toggle.c", where / "toggle.so"
+    source.write_text(TOGGLE_C)
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(helper), str(source)], check=True)
+    return helper
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--inside"]:
+        stretch, calls, helper = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        uvloop.run(count_calls(calls, stretch, ctypes.CDLL(helper).toggle))
+        return
+    missing = [tool for tool in ("valgrind", "cc") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"this benchmark needs valgrind (with its headers) and a C compiler; missing: {missing}")
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    with tempfile.TemporaryDirectory() as where, ThreadPoolExecutor() as pool:
+        helper = build_toggle(Path(where))
+        counts = pool.map(lambda stretch: counted(stretch, calls, helper), STRETCHES)
+        for label, count in zip(STRETCHES.values(), counts, strict=True):
+            print(f"{label}: {count:,.0f} instructions per call ({calls} calls)")
+
+
+if __name__ == "__main__":
+    main()
