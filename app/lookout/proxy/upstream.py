@@ -94,9 +94,10 @@ class UpstreamPool:
     ) -> UpstreamResponse:
         """Send a request and wait for the response head. Retries once on a stale pooled connection.
 
-        ``lines`` are the header lines to send but Host and the body framing, which
-        are added here. ``while_waiting`` runs once the request is sent, before the wait: work that
-        must not delay the request is done there, while the upstream works on it.
+        ``lines`` are the header lines to send, but for Host and the body framing,
+        which are added here. ``while_waiting`` runs once the request is sent,
+        before the wait: work that must not delay the request is done there,
+        while the upstream works on it.
         """
         head = request_head(method, target, origin.host_header, lines, body)
         replayable = body is None or isinstance(body, bytes)
