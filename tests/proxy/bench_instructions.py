@@ -41,6 +41,7 @@ from tests.proxy.bench_hotpath import REQUEST, RESPONSE, wire_engine
 
 TOGGLE_C = "#include <valgrind/callgrind.h>\nvoid toggle(void) { CALLGRIND_TOGGLE_COLLECT; }\n"
 WARM_UP = 200
+UNTIL_IDLE = 5  # loop turns after the upstream write; the engine needs two to be waiting
 STRETCHES = {
     "to-upstream": "to upstream (request in -> upstream write)",
     "to-client": "to client (answer in -> client write)",
@@ -62,11 +63,6 @@ async def count_calls(calls: int, stretch: str, toggle: Callable[[], None]) -> N
 
     def upstream_wrote() -> None:
         collect(False)
-        loop.call_soon(answer)  # the upstream answers on the next loop turn, as a socket would
-
-    def answer() -> None:
-        collect(stretch == "to-client")
-        upstream.data_received(RESPONSE)
 
     def client_got(data: bytes) -> None:
         collect(False)
@@ -78,6 +74,11 @@ async def count_calls(calls: int, stretch: str, toggle: Callable[[], None]) -> N
         answered = loop.create_future()
         collect(stretch == "to-upstream")
         client.data_received(REQUEST)
+        # A real upstream answers long after the engine has settled down to wait for it.
+        for _ in range(UNTIL_IDLE):
+            await asyncio.sleep(0)
+        collect(stretch == "to-client")
+        upstream.data_received(RESPONSE)
         await answered
         await asyncio.sleep(0)  # the handler finishes its record after the answer
 
@@ -103,8 +104,8 @@ def build_toggle(where: Path) -> Path:
 
 def main() -> None:
     if sys.argv[1:2] == ["--inside"]:
-        stretch, calls, helper = sys.argv[2], int(sys.argv[3]), sys.argv[4]
-        uvloop.run(count_calls(calls, stretch, ctypes.CDLL(helper).toggle))
+        stretch, how_many, library = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        uvloop.run(count_calls(how_many, stretch, ctypes.CDLL(library).toggle))
         return
     missing = [tool for tool in ("valgrind", "cc") if shutil.which(tool) is None]
     if missing:

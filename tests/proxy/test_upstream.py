@@ -138,6 +138,38 @@ async def test_a_pooled_connection_the_server_closed_is_not_reused() -> None:
     assert served == 2
 
 
+async def test_a_request_sent_at_once_goes_again_if_its_pooled_connection_was_closed() -> None:
+    heads: list[bytes] = []
+    connections = 0
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        first_connection = connections == 1
+        for served in range(2):
+            heads.append(await reader.readuntil(b"\r\n\r\n"))
+            body = await reader.readexactly(2)
+            if first_connection and served == 1:
+                return  # closes, unanswered, as a server timing out an idle connection may
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + body)
+            await writer.drain()
+
+    async with raw_server(script) as (url, _):
+        upstream = pool()
+        origin, target = at(url)
+        assert upstream.idle_connection(origin) is None  # nothing pooled yet
+        assert await (await upstream.request("POST", origin, target, b"", b"hi")).read() == b"hi"
+        conn = upstream.idle_connection(origin)
+        assert conn is not None
+        noted: list[str] = []
+        sent = upstream.send_now(conn, "POST", origin, target, b"X-Try: 2\r\n", b"ok")
+        response = await upstream.response(sent, lambda: noted.append("noted"))
+        assert await response.read() == b"ok" and noted == ["noted"]
+        await upstream.close()
+    assert connections == 2 and len(heads) == 3
+    assert heads[1] == heads[2] and b"X-Try: 2\r\nContent-Length: 2\r\n" in heads[2]
+
+
 @pytest.mark.parametrize(
     ("reply", "error", "message"),
     [

@@ -75,12 +75,16 @@ class Request:
 
     async def read(self) -> bytes:
         if self.complete and not self._conn.lost:  # the usual case: it came with the head
-            self.read_started = True
-            body = b"".join(self._pieces)
-            self._pieces.clear()
-            self._buffered = 0
-            return body
+            return self.take()
         return b"".join([piece async for piece in self.body()])
+
+    def take(self) -> bytes:
+        """The whole body, once it has all arrived (``complete``)."""
+        self.read_started = True
+        body = b"".join(self._pieces)
+        self._pieces.clear()
+        self._buffered = 0
+        return body
 
     async def json(self) -> Any:
         return json.loads(await self.read())

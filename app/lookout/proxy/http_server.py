@@ -7,8 +7,11 @@ Design §5 allows 0.5 ms. Parsing is llhttp's, through ``httptools`` (as for the
 upstream client); this module only frames messages, runs one handler task per
 request, and moves bytes with flow control in both directions.
 
-A handler gets a :class:`Request` and a :class:`Response`. When the client goes
-away the handler's task is cancelled, so an upstream exchange stops with it.
+A handler gets a :class:`Request` and a :class:`Response`. It is called as soon
+as the data that arrived has been parsed, and what it returns is awaited in the
+request's task; so a handler can take its first steps before any task exists
+(an ``async def`` handler simply takes none). When the client goes away the
+handler's task is cancelled, so an upstream exchange stops with it.
 """
 
 from __future__ import annotations
@@ -89,6 +92,8 @@ class HttpConnection(asyncio.Protocol):
             # here, or a client could grow it without bound.
             if was_in_head and self._in_head and self._head_over_limit(len(data)):
                 self._refuse(*HEAD_TOO_LARGE)
+            elif self._task is None and self._queue and not self.lost:
+                self._start_next()  # after the parse, so that a body that came with the head is all here
 
     def pause_writing(self) -> None:
         self._drain = self._loop.create_future()
@@ -201,8 +206,6 @@ class HttpConnection(asyncio.Protocol):
         request.expect_continue = headers.first.get(b"expect", b"").lower() == b"100-continue"
         self._current = request
         self._queue.append(request)
-        if self._task is None:
-            self._start_next()
 
     def _head_declining_h2c(self) -> bytes | None:
         """This head without its offer of HTTP/2, if h2c is all it offered (else None).
@@ -252,12 +255,19 @@ class HttpConnection(asyncio.Protocol):
     # -- running handlers -----------------------------------------------------
 
     def _start_next(self) -> None:
-        self._task = self._loop.create_task(self._run(self._queue[0]))
-
-    async def _run(self, request: Request) -> None:
+        request = self._queue[0]
         response = Response(self, request.method, keep_alive=request.keep_alive, version=request.version)
+        # A handler may do its first steps right here, before the task exists: the
+        # proxy sends a call upstream now if nothing needs waiting for.
         try:
-            await self._server.handler(request, response)
+            work = self._server.handler(request, response)
+        except Exception as exc:
+            work = _raise(exc)
+        self._task = self._loop.create_task(self._run(request, response, work))
+
+    async def _run(self, request: Request, response: Response, work: Awaitable[None]) -> None:
+        try:
+            await work
         except (asyncio.CancelledError, ClientGone):
             response.keep_alive = False
         except Exception as exc:  # a bug of ours: answer if we still can, never hang the client
@@ -285,6 +295,10 @@ class HttpConnection(asyncio.Protocol):
             self._start_next()
         elif not self.lost:
             self._arm_idle_timer()
+
+
+async def _raise(exc: Exception) -> None:
+    raise exc
 
 
 class HttpServer:

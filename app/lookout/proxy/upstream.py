@@ -17,7 +17,7 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from lookout.proxy.headers import UNCHANGED, has_content_length
 from lookout.proxy.routing import Origin
@@ -29,6 +29,17 @@ from lookout.proxy.upstream_conn import (
 )
 
 Body = bytes | AsyncIterator[bytes] | None
+
+
+class SentRequest(NamedTuple):
+    """A request :meth:`UpstreamPool.send_now` has sent, with what it takes to send it again."""
+
+    method: str
+    origin: Origin
+    target: str
+    lines: bytes
+    body: bytes | None
+    conn: Connection
 
 
 class UpstreamResponse:
@@ -121,6 +132,41 @@ class UpstreamPool:
                 raise
             return UpstreamResponse(self, origin, conn)
 
+    def send_now(
+        self, conn: Connection, method: str, origin: Origin, target: str, lines: bytes, body: bytes | None
+    ) -> SentRequest:
+        """Send a request on ``conn``, an :meth:`idle_connection`, without waiting for anything.
+
+        The proxy calls this from the client's parser callback, so that a call whose
+        body is all here reaches the upstream before any task is made for it.
+        """
+        head = request_head(method, target, origin.host_header, lines, body)
+        try:
+            conn.send_whole(head, body, expect_body=method != "HEAD")
+        except UpstreamError:  # closed under us: response() sends it again elsewhere
+            conn.close()
+        return SentRequest(method, origin, target, lines, body, conn)
+
+    async def response(self, sent: SentRequest, while_waiting: Callable[[], None]) -> UpstreamResponse:
+        """Wait for the response head to a request :meth:`send_now` sent.
+
+        If the pooled connection turns out to have been closed by the server before
+        it read anything, the request goes again, as :meth:`request` does.
+        """
+        conn = sent.conn
+        try:
+            while_waiting()
+            await conn.wait_head()
+        except UpstreamError as exc:
+            conn.close()
+            if conn.got_any_byte or isinstance(exc, UpstreamTimeout):
+                raise
+            return await self.request(sent.method, sent.origin, sent.target, sent.lines, sent.body)
+        except BaseException:
+            conn.close()
+            raise
+        return UpstreamResponse(self, sent.origin, conn)
+
     def put_back(self, origin: Origin, conn: Connection) -> None:
         idle = self._idle.setdefault(origin, deque())
         if conn.reusable and len(idle) < self._max_idle:
@@ -136,13 +182,20 @@ class UpstreamPool:
         self._idle.clear()
 
     async def _acquire(self, origin: Origin) -> tuple[Connection, bool]:
+        conn = self.idle_connection(origin)
+        if conn is not None:
+            return conn, True
+        return await self._connect(origin), False
+
+    def idle_connection(self, origin: Origin) -> Connection | None:
+        """A pooled keep-alive connection to ``origin``, ready for a request, if there is one."""
         idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
             if conn.open:
                 conn.reset()
-                return conn, True
-        return await self._connect(origin), False
+                return conn
+        return None
 
     async def _connect(self, origin: Origin) -> Connection:
         scheme, host, port, _ = origin

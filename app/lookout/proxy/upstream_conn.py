@@ -71,15 +71,22 @@ class Connection(asyncio.Protocol):
 
     # -- sending --------------------------------------------------------------
 
-    async def send(
-        self, head: bytes, body: bytes | AsyncIterator[bytes] | None, *, expect_body: bool
-    ) -> None:
+    def send_whole(self, head: bytes, body: bytes | None, *, expect_body: bool) -> None:
+        """Write a request whose body (if any) is all here, in one write."""
         if not self.open or self._transport is None:
             raise UpstreamError("the upstream closed the connection")
         self._expect_body = expect_body
+        self._transport.write(head + body if body else head)
+
+    async def send(
+        self, head: bytes, body: bytes | AsyncIterator[bytes] | None, *, expect_body: bool
+    ) -> None:
         if body is None or isinstance(body, bytes):
-            self._transport.write(head + body if body else head)
+            self.send_whole(head, body, expect_body=expect_body)
             return
+        if not self.open or self._transport is None:
+            raise UpstreamError("the upstream closed the connection")
+        self._expect_body = expect_body
         chunked = b"\r\nTransfer-Encoding: chunked\r\n" in head
         self._transport.write(head)
         async for piece in body:
