@@ -135,16 +135,15 @@ class UpstreamPool:
     def send_now(
         self, conn: Connection, method: str, origin: Origin, target: str, lines: bytes, body: bytes | None
     ) -> SentRequest:
-        """Send a request on ``conn``, an :meth:`idle_connection`, without waiting for anything.
+        """Send a request on ``conn``, just taken from :meth:`idle_connection`, without waiting.
 
         The proxy calls this from the client's parser callback, so that a call whose
-        body is all here reaches the upstream before any task is made for it.
+        body is all here reaches the upstream before any task is made for it. If the
+        server has closed the connection meanwhile, :meth:`response` finds out and
+        sends the request again.
         """
         head = request_head(method, target, origin.host_header, lines, body)
-        try:
-            conn.send_whole(head, body, expect_body=method != "HEAD")
-        except UpstreamError:  # closed under us: response() sends it again elsewhere
-            conn.close()
+        conn.send_whole(head, body, expect_body=method != "HEAD")  # open: idle_connection checked
         return SentRequest(method, origin, target, lines, body, conn)
 
     async def response(self, sent: SentRequest, while_waiting: Callable[[], None]) -> UpstreamResponse:
