@@ -144,6 +144,27 @@ async def test_client_leaving_while_upstream_thinks_is_client_aborted(
     assert record.outcome == "client_aborted"
 
 
+async def test_a_client_that_sends_and_leaves_at_once_still_gets_its_call_recorded(
+    fake_provider: FakeProvider,
+) -> None:
+    # With a pooled connection at hand the call goes upstream from the parser callback;
+    # the client's close then comes in the same read, before the call's task has run.
+    async with in_process_proxy(all_providers_at(fake_provider.base_url)) as proxy:
+        url = f"{proxy.base_url}/openai/v1/chat/completions"
+        async with aiohttp.ClientSession() as session, session.post(url, json=CHAT) as response:
+            await response.read()
+        assert (await proxy.next_record()).outcome == "ok"
+        body = json.dumps(CHAT).encode()
+        _, writer = await asyncio.open_connection(*proxy.base_url.removeprefix("http://").split(":"))
+        writer.write(
+            b"POST /openai/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-fake-hang: 1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
+        )
+        writer.close()
+        record = await asyncio.wait_for(proxy.next_record(), 5)
+    assert record.outcome == "client_aborted" and len(fake_provider.requests) == 2
+
+
 @pytest.mark.parametrize(
     "headers",
     [
