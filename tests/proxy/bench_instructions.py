@@ -9,7 +9,7 @@ valgrind's callgrind, counting only the two stretches a call waits on:
 - ``to client``: from the answer's bytes arriving to the client write.
 
 What the engine does for the record in between is left out. The counts repeat
-to about 0.1 %, so a change worth a few hundred instructions shows.
+to within about 0.3 %, so a change worth a thousand instructions shows.
 
 Why instructions: in ``lookout bench`` these stretches take 3–5 times their
 in-memory time, because each call finds the engine's code and data out of the
