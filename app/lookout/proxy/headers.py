@@ -19,22 +19,20 @@ RawHeader = tuple[bytes, bytes]
 
 UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
 _NAME = ("ascii", "surrogateescape")  # llhttp allows only ASCII token characters in a name
-HOP_BY_HOP = frozenset(
+_HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
     }
 )
-
-_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
-_NOT_FORWARDED = _HOP_BY_HOP_BYTES | {b"host"}
+_NOT_FORWARDED = _HOP_BY_HOP | {b"host"}
 
 RECORDED = frozenset(
     {
@@ -111,7 +109,7 @@ def downstream_lines(raw: list[RawHeader], connection: bytes) -> bytes:
 
     ``connection`` is the upstream's Connection header (``b""`` if none), which may list more.
     """
-    drop = (_HOP_BY_HOP_BYTES | _tokens(connection)) if connection else _HOP_BY_HOP_BYTES
+    drop = (_HOP_BY_HOP | _tokens(connection)) if connection else _HOP_BY_HOP
     return header_lines([header for header in raw if header[0].lower() not in drop])
 
 

@@ -122,9 +122,7 @@ class UpstreamPool:
                 await conn.wait_head()
             except UpstreamError as exc:
                 conn.close()
-                # A pooled connection the server had already closed: safe to retry
-                # once on a fresh one, as long as the body can be sent again.
-                if reused and replayable and not conn.got_any_byte and not isinstance(exc, UpstreamTimeout):
+                if reused and replayable and _closed_unread(conn, exc):
                     continue
                 raise
             except BaseException:
@@ -158,7 +156,7 @@ class UpstreamPool:
             await conn.wait_head()
         except UpstreamError as exc:
             conn.close()
-            if conn.got_any_byte or isinstance(exc, UpstreamTimeout):
+            if not _closed_unread(conn, exc):
                 raise
             return await self.request(sent.method, sent.origin, sent.target, sent.lines, sent.body)
         except BaseException:
@@ -212,6 +210,14 @@ class UpstreamPool:
         except OSError as exc:
             raise UpstreamConnectError(exc.strerror or str(exc)) from None
         return conn
+
+
+def _closed_unread(conn: Connection, exc: UpstreamError) -> bool:
+    """Whether a pooled connection failed because the server had already closed it.
+
+    It then read nothing of the request, so sending the request again elsewhere is safe.
+    """
+    return not conn.got_any_byte and not isinstance(exc, UpstreamTimeout)
 
 
 def request_head(method: str, target: str, host: str, lines: bytes, body: Body) -> bytes:
