@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lookout.proxy.routing import PRESETS, Origin, Route, Router, parse_upstream_flags
+from lookout.proxy.routing import PRESETS, ROUTES_KEPT, Origin, Route, Router, parse_upstream_flags
 
 
 def url_of(route: Route) -> str:
@@ -88,3 +88,15 @@ def test_parse_upstream_flags() -> None:
     for bad in ["lab", "=http://x", "lab=ftp://x", "lab=http://x?y=1", "a/b=http://x"]:
         with pytest.raises(ValueError, match="upstream"):
             parse_upstream_flags([bad])
+
+
+def test_routes_are_remembered_within_a_bound_and_answer_the_same_after_it() -> None:
+    router = Router({"lab": "http://127.0.0.1:9/base"})
+    first = router.resolve("/lab/v1/chat", "")
+    assert router.resolve("/lab/v1/chat", "") is first  # the second lookup is the kept route
+    assert router.resolve("/lab/v1/chat", "a=1") != first  # the query is part of the key
+    for n in range(ROUTES_KEPT + 10):  # more distinct paths than are kept: the memory starts over
+        route = router.resolve(f"/lab/v1/{n}", "")
+        assert route is not None and route.target == f"/base/v1/{n}"
+    assert router.resolve("/nope/v1/chat", "") is None and router.resolve("/nope/v1/chat", "") is None
+    assert router.resolve("/lab/v1/chat", "") == first

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lookout.keys.injection import CREDENTIAL_HEADERS
+
 RawHeader = tuple[bytes, bytes]
 
 UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
@@ -33,6 +35,7 @@ _HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
     }
 )
 _NOT_FORWARDED = _HOP_BY_HOP | {b"host"}
+CREDENTIAL_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
 
 RECORDED = frozenset(
     {
@@ -59,31 +62,38 @@ RECORDED_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
 
 
 class ClientHeaders:
-    """A request's headers as llhttp parsed them, each name lower-cased once for every lookup."""
+    """A request's headers as llhttp parsed them, sorted out in one pass for the proxy.
 
-    __slots__ = ("first", "lower", "raw")
+    ``first`` maps each lower-case name to its first value (for the checks and the
+    framing), ``forwarded`` holds the lines that go upstream, and ``credentials``
+    the forwarded ones that can carry an API key.
+    """
+
+    __slots__ = ("credentials", "first", "forwarded", "raw")
 
     def __init__(self, raw: list[RawHeader]) -> None:
         self.raw = raw
-        self.lower = [name.lower() for name, _ in raw]
-        values = [value for _, value in raw]
-        # Reversed, so that a repeated name keeps its first value.
-        self.first: dict[bytes, bytes] = dict(zip(self.lower[::-1], values[::-1], strict=True))
-
-    def values(self, lower_name: bytes) -> list[bytes]:
-        """Every value of a header, in order (repeated headers' lists add up)."""
-        return [value for lower, (_, value) in zip(self.lower, self.raw, strict=True) if lower == lower_name]
-
-    def forwarded(self) -> list[RawHeader]:
-        """The headers minus hop-by-hop ones, Host (set per upstream) and Lookout's own."""
-        drop = _NOT_FORWARDED
-        if b"connection" in self.first:
-            drop = drop | _tokens(b",".join(self.values(b"connection")))
-        return [
-            header
-            for header, lower in zip(self.raw, self.lower, strict=True)
-            if lower not in drop and not lower.startswith(b"x-lookout-")
-        ]
+        first: dict[bytes, bytes] = {}
+        forwarded: list[RawHeader] = []
+        credentials: list[RawHeader] = []
+        listed = b""  # what Connection headers name: more hop-by-hop headers (their lists add up)
+        for header in raw:
+            lower = header[0].lower()
+            if lower not in first:
+                first[lower] = header[1]
+            if lower in _NOT_FORWARDED:
+                if lower == b"connection":
+                    listed += b"," + header[1]
+            elif not lower.startswith(b"x-lookout-"):
+                forwarded.append(header)
+                if lower in CREDENTIAL_NAMES:
+                    credentials.append(header)
+        if listed and (named := _tokens(listed) - _HOP_BY_HOP):  # e.g. not just "keep-alive"
+            forwarded = [header for header in forwarded if header[0].lower() not in named]
+            credentials = [header for header in credentials if header[0].lower() not in named]
+        self.first = first
+        self.forwarded = forwarded
+        self.credentials = credentials
 
     def decoded(self) -> list[tuple[str, str]]:
         """The headers as ``str``."""
@@ -137,4 +147,4 @@ def has_content_length(lines: bytes) -> bool:
 
 
 def _tokens(listed: bytes) -> frozenset[bytes]:
-    return frozenset(token.strip().lower() for token in listed.split(b","))
+    return frozenset(token.strip().lower() for token in listed.split(b",")) - {b""}

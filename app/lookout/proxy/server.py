@@ -25,7 +25,6 @@ from lookout import __version__
 from lookout.core.config import ProxySettings
 from lookout.core.models import Exchange
 from lookout.keys.injection import (
-    CREDENTIAL_HEADERS,
     inject_key,
     needs_key,
     strip_placeholder_query,
@@ -34,7 +33,7 @@ from lookout.keys.injection import (
 from lookout.keys.vault import key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
-from lookout.proxy.headers import RawHeader, decode, downstream_lines, header_lines, recorded_headers
+from lookout.proxy.headers import decode, downstream_lines, header_lines, recorded_headers
 from lookout.proxy.http_request import Request
 from lookout.proxy.http_response import ClientGone, Reply, Response, json_reply
 from lookout.proxy.routing import Route, Router
@@ -53,7 +52,6 @@ WHOLE_BODY_MAX = 256 * 1024
 SMALL_RESPONSE_MAX = 64 * 1024
 # How long a relayed head may wait for the body's first piece, to leave with it.
 HEAD_HOLD_S = 0.002
-CREDENTIAL_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
 NOTED = (b"content-type", *TRACE_HEADERS)  # request headers the record is given as fields
 
 
@@ -144,15 +142,14 @@ class ProxyServer:
         whole = request.complete and length is not None and length <= self._whole_body_max
         if request.body_exists and not whole:
             return None
-        forwarded = request.headers.forwarded()
-        if _needs_key(forwarded, request.raw_query):
+        if _needs_key(request):
             return None
         conn = self._pool.idle_connection(route.origin)
         if conn is None:
             return None
         body = request.take() if request.body_exists else None
         return self._pool.send_now(
-            conn, request.method, route.origin, route.target, header_lines(forwarded), body
+            conn, request.method, route.origin, route.target, header_lines(request.headers.forwarded), body
         )
 
     async def _forward(
@@ -233,16 +230,15 @@ class ProxyServer:
 
     async def _with_stored_key(self, request: Request, route: Route) -> tuple[bytes, str]:
         """Upstream header lines and request target, with the stored key if the client sent no real one."""
-        forwarded = request.headers.forwarded()
-        query = request.raw_query
-        if not _needs_key(forwarded, query):
+        forwarded = request.headers.forwarded
+        if not _needs_key(request):
             return header_lines(forwarded), route.target
         key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
         if key is None:
             return header_lines(forwarded), route.target
         style = style_for(route.upstream, self.router.base_url(route.upstream))
         # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
-        stripped = self.router.resolve(request.raw_path, strip_placeholder_query(query))
+        stripped = self.router.resolve(request.raw_path, strip_placeholder_query(request.raw_query))
         headers = inject_key(route.upstream, style, decode(forwarded), key)
         return encoded_lines(headers), (stripped or route).target
 
@@ -313,9 +309,9 @@ def call_id(started_at: float) -> str:
     return f"{int(started_at * 1000):012x}{random.getrandbits(80):020x}"
 
 
-def _needs_key(forwarded: list[RawHeader], query: str) -> bool:
-    credentials = decode([header for header in forwarded if header[0].lower() in CREDENTIAL_NAMES])
-    return needs_key(credentials, query)
+def _needs_key(request: Request) -> bool:
+    """Whether the call carries no real API key, so a stored one would be injected."""
+    return needs_key(decode(request.headers.credentials), request.raw_query)
 
 
 def _note_request(exchange: Exchange, request: Request) -> None:

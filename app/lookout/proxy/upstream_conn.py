@@ -41,11 +41,13 @@ class Connection(asyncio.Protocol):
         self._write_ready: asyncio.Future[None] | None = None
         self.open = False
         self.idle = False
+        # One parser for the connection's life: llhttp is ready for the next response
+        # once one ends, and a connection is reused only after a complete response.
+        self._parser = httptools.HttpResponseParser(self)
         self.reset()
 
     def reset(self) -> None:
         """Prepare for the next exchange on this connection."""
-        self._parser = httptools.HttpResponseParser(self)
         self.status = 0
         self._clear_head()
         self.got_any_byte = False
