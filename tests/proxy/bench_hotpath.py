@@ -23,6 +23,7 @@ from collections.abc import Callable
 import uvloop
 
 from lookout.core.config import ProxySettings
+from lookout.core.models import Exchange
 from lookout.proxy.bench import CHAT_BODY
 from lookout.proxy.http_server import HttpConnection, HttpServer
 from lookout.proxy.routing import Origin, Router
@@ -72,24 +73,28 @@ class MemoryTransport:
 
 
 def wire_engine(
-    upstream_wrote: Callable[[], object], client_got: Callable[[bytes], object]
+    upstream_wrote: Callable[[], object],
+    client_got: Callable[[bytes], object],
+    sink: Callable[[Exchange], None] | None = None,
+    client_transport: MemoryTransport | None = None,
 ) -> tuple[HttpConnection, Connection]:
     """The real server, handler and a pooled upstream connection, on in-memory transports.
 
     Returns the client side, to feed requests to, and the upstream connection, to feed
-    the answer to; the two callbacks are told when the engine writes to either.
+    the answer to; the two callbacks are told when the engine writes to either. By
+    default each record is packed as the engine's sink does for the recorder.
     """
-    queued: deque[bytes] = deque(maxlen=100)  # the engine's sink packs each record for the recorder
+    queued: deque[bytes] = deque(maxlen=100)
     proxy = ProxyServer(
         ProxySettings(port=0),
         Router({"bench": "http://127.0.0.1:9"}),
-        lambda exchange: queued.append(exchange.packed()),
+        sink or (lambda exchange: queued.append(exchange.packed())),
     )
     upstream = Connection(read_timeout_s=60.0)
     upstream.connection_made(MemoryTransport(lambda _: upstream_wrote()))  # type: ignore[arg-type]
     proxy._pool._idle[UPSTREAM] = deque([upstream])  # a pooled keep-alive connection
     client = HttpConnection(HttpServer(proxy.handle))
-    client.connection_made(MemoryTransport(client_got))  # type: ignore[arg-type]
+    client.connection_made(client_transport or MemoryTransport(client_got))  # type: ignore[arg-type]
     return client, upstream
 
 

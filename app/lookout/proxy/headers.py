@@ -21,7 +21,7 @@ RawHeader = tuple[bytes, bytes]
 
 UNCHANGED = ("utf-8", "surrogateescape")  # bytes -> str -> the same bytes
 _NAME = ("ascii", "surrogateescape")  # llhttp allows only ASCII token characters in a name
-_HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
+HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
     {
         b"connection",
         b"keep-alive",
@@ -34,7 +34,7 @@ _HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
         b"upgrade",
     }
 )
-_NOT_FORWARDED = _HOP_BY_HOP | {b"host"}
+_NOT_FORWARDED = HOP_BY_HOP | {b"host"}
 CREDENTIAL_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
 
 RECORDED = frozenset(
@@ -88,7 +88,7 @@ class ClientHeaders:
                 forwarded.append(header)
                 if lower in CREDENTIAL_NAMES:
                     credentials.append(header)
-        if listed and (named := _tokens(listed) - _HOP_BY_HOP):  # e.g. not just "keep-alive"
+        if listed and (named := _tokens(listed) - HOP_BY_HOP):  # e.g. not just "keep-alive"
             forwarded = [header for header in forwarded if header[0].lower() not in named]
             credentials = [header for header in credentials if header[0].lower() not in named]
         self.first = first
@@ -114,13 +114,15 @@ def decode(headers: list[RawHeader]) -> list[tuple[str, str]]:
     return [(name.decode(*_NAME), value.decode(*UNCHANGED)) for name, value in headers]
 
 
-def downstream_lines(raw: list[RawHeader], connection: bytes) -> bytes:
-    """The upstream's header lines, byte for byte, minus hop-by-hop ones; the proxy frames the body itself.
+def downstream_lines(end_to_end: list[RawHeader], connection: bytes) -> bytes:
+    """The upstream's end-to-end header lines, byte for byte; the proxy frames the body itself.
 
-    ``connection`` is the upstream's Connection header (``b""`` if none), which may list more.
+    ``connection`` is the upstream's Connection header (``b""`` if none), which may name
+    more headers to leave out.
     """
-    drop = (_HOP_BY_HOP | _tokens(connection)) if connection else _HOP_BY_HOP
-    return header_lines([header for header in raw if header[0].lower() not in drop])
+    if connection and (named := _tokens(connection) - HOP_BY_HOP):
+        end_to_end = [header for header in end_to_end if header[0].lower() not in named]
+    return header_lines(end_to_end)
 
 
 def header_lines(headers: list[RawHeader]) -> bytes:

@@ -89,13 +89,18 @@ class Response:
 
     async def write(self, data: bytes) -> None:
         """Send a body piece (``b""`` sends a held head alone), waiting if the client reads slowly."""
+        if self.write_now(data):
+            await self._conn.drained()
+
+    def write_now(self, data: bytes) -> bool:
+        """Send a body piece without waiting for the client to read it; False if nothing was sent."""
         if data and not self._no_body:
             self._send(b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data)
         elif self._held:
             self._send(b"")
         else:
-            return
-        await self._conn.drained()
+            return False
+        return True
 
     async def end(self) -> None:
         """Finish the body (the last chunk, if chunked), closing the connection if that ends it."""

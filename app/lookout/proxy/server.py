@@ -7,9 +7,11 @@ a ``sink`` that must never block.
 
 A call that needs nothing waited for (its body all here, no stored key to look
 up, an idle pooled connection) is written upstream straight from the client's
-parser callback, and only then does its task start: in memory that is a fifth
-fewer instructions before the upstream write (196 k to 153 k). Everything else
-takes the same path in the task.
+parser callback, and only then does its task start. If its answer is small and
+arrives whole, it goes to the client straight from the upstream's parser
+callback too (:class:`_Call`), and the task wakes only to record it. Everything
+else takes the same path in the task. ``tests/proxy/bench_instructions.py``
+counts what each way costs.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from lookout.proxy.routing import Route, Router
 from lookout.proxy.security import refusal_reason
 from lookout.proxy.tracing import TRACE_HEADERS, trace_ids
 from lookout.proxy.upstream import SentRequest, UpstreamPool, UpstreamResponse, encoded_lines
-from lookout.proxy.upstream_conn import UpstreamConnectError, UpstreamError
+from lookout.proxy.upstream_conn import Connection, UpstreamConnectError, UpstreamError
 
 Sink = Callable[[Exchange], None]
 
@@ -90,7 +92,11 @@ class ProxyServer:
         if route is None:
             return self._own(request, response)
         t0, wall = perf_counter(), time.time()
-        return self._forward(request, response, route, t0, wall, self._send_now(request, route))
+        early = self._send_now(request, route)
+        call = _Call(request, response, route, t0, wall, self.settings.capture_limit_bytes)
+        if early is not None:
+            early.conn.on_whole_response = call.answer_whole
+        return self._forward(call, early)
 
     async def _own(self, request: Request, response: Response) -> None:
         """Lookout's status and capture endpoints, or a 404 that names the upstreams."""
@@ -152,26 +158,18 @@ class ProxyServer:
             conn, request.method, route.origin, route.target, header_lines(request.headers.forwarded), body
         )
 
-    async def _forward(
-        self,
-        request: Request,
-        response: Response,
-        route: Route,
-        t0: float,
-        wall: float,
-        early: SentRequest | None,
-    ) -> None:
+    async def _forward(self, call: _Call, early: SentRequest | None) -> None:
         """Relay one call and hand off its record; ``early`` if it was already sent (:meth:`_send_now`)."""
+        request, response, route = call.request, call.response, call.route
         exchange = Exchange(
             id="",  # set by _note_request
-            started_at=wall,
+            started_at=call.wall,
             upstream=route.upstream,
             method=request.method,
             path=route.path,
             outcome="error",  # until the body has been relayed in full
         )
-        sent = BodyCapture(self.settings.capture_limit_bytes)
-        received = TimedCapture(self.settings.capture_limit_bytes, t0)
+        sent, received = BodyCapture(self.settings.capture_limit_bytes), call.received
         # What only the record needs is noted while the upstream works on the request,
         # and after the client has its answer: off the path the user waits on.
         note_request = functools.partial(_note_request, exchange, request)
@@ -188,12 +186,15 @@ class ProxyServer:
                 upstream = await self._pool.response(early, note_request)
             try:
                 exchange.status_code = upstream.status
-                lines = downstream_lines(upstream.raw_headers, upstream.connection_header)
-                if _small_and_whole(upstream):
+                if call.answered_at is not None:  # already answered, by call.answer_whole
+                    if call.client_gone:
+                        raise ClientGone
+                    exchange.outcome = "ok"
+                elif _small_and_whole(upstream):
                     # Already complete on arrival: head and body in one write, no relay loop.
                     body = await upstream.read()
                     received.add(body)
-                    response.start(upstream.status, upstream.reason, lines, hold=True)
+                    response.start(upstream.status, upstream.reason, _lines(upstream), hold=True)
                     await response.write(body)
                     exchange.outcome = "ok"
                 else:
@@ -202,7 +203,7 @@ class ProxyServer:
                     # of what a proxy adds to the time to first token. A head that is
                     # followed by silence (a model thinking) goes out on its own.
                     started = await upstream.body_started(HEAD_HOLD_S)
-                    response.start(upstream.status, upstream.reason, lines, hold=True)
+                    response.start(upstream.status, upstream.reason, _lines(upstream), hold=True)
                     if not started:
                         await response.write(b"")  # sends the held head alone
                     await relay_body(upstream, response, received, exchange)
@@ -219,7 +220,7 @@ class ProxyServer:
             exchange.network_error = f"lookout internal error: {type(exc).__name__}"
             await _fail(response, error_response(502, exchange.network_error, "lookout_internal_error"))
         finally:
-            exchange.latency_ms = (perf_counter() - t0) * 1000.0
+            exchange.latency_ms = ((call.answered_at or perf_counter()) - call.t0) * 1000.0
             note_request()  # a no-op unless the upstream was never reached
             _finish_captures(exchange, sent, received)
             self.forwarded += 1
@@ -268,6 +269,44 @@ class ProxyServer:
         await _fail(response, reply)
 
 
+class _Call:
+    """What a forwarded call's task shares with the upstream's parser callback.
+
+    A small answer that arrives whole, while the task still waits for its head, is
+    written to the client right from that callback (:meth:`answer_whole`), saving
+    the task's wake-up and its reads before the write. The task then only records it.
+    """
+
+    __slots__ = ("answered_at", "client_gone", "received", "request", "response", "route", "t0", "wall")
+
+    def __init__(
+        self, request: Request, response: Response, route: Route, t0: float, wall: float, limit: int
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.route = route
+        self.t0 = t0
+        self.wall = wall
+        self.received = TimedCapture(limit, t0)
+        self.answered_at: float | None = None  # when answer_whole wrote the answer
+        self.client_gone = False  # answer_whole found the client gone
+
+    def answer_whole(self, conn: Connection) -> None:
+        """Write a small answer that is all here to the client, head and body in one write."""
+        if not _small_and_whole(conn):
+            return  # too big, or a stream: the task relays it
+        body = conn.take_all()
+        if body is None:
+            return
+        try:
+            self.response.start(conn.status, conn.reason, _lines(conn), hold=True)
+            self.response.write_now(body)
+        except ClientGone:
+            self.client_gone = True
+        self.answered_at = perf_counter()
+        self.received.add(body)
+
+
 async def relay_body(
     upstream: UpstreamResponse, response: Response, capture: TimedCapture, exchange: Exchange
 ) -> None:
@@ -290,9 +329,13 @@ async def _fail(response: Response, reply: Reply) -> None:
         await response.send(reply)
 
 
-def _small_and_whole(upstream: UpstreamResponse) -> bool:
+def _small_and_whole(upstream: UpstreamResponse | Connection) -> bool:
     length = upstream.content_length
     return length is not None and length <= SMALL_RESPONSE_MAX and "stream" not in upstream.content_type
+
+
+def _lines(upstream: UpstreamResponse | Connection) -> bytes:
+    return downstream_lines(upstream.headers, upstream.connection_header)
 
 
 async def _teed(request: Request, capture: BodyCapture) -> AsyncIterator[bytes]:
@@ -326,7 +369,7 @@ def _note_request(exchange: Exchange, request: Request) -> None:
 
 
 def _note_response(exchange: Exchange, upstream: UpstreamResponse) -> None:
-    decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in upstream.raw_headers]
+    decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in upstream.headers]
     exchange.response_headers = recorded_headers(decoded)
     exchange.response_content_type = upstream.content_type or None
     encodings = [value for name, value in exchange.response_headers if name.lower() == "content-encoding"]

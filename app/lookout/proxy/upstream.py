@@ -51,7 +51,7 @@ class UpstreamResponse:
         self._conn = conn
         self.status = conn.status
         self.reason = conn.reason
-        self.raw_headers = conn.raw_headers
+        self.headers = conn.headers  # end-to-end ones, as received
         self.content_length = conn.content_length
         self.content_type = conn.content_type
         self.connection_header = conn.connection_header
@@ -148,12 +148,15 @@ class UpstreamPool:
         """Wait for the response head to a request :meth:`send_now` sent.
 
         If the pooled connection turns out to have been closed by the server before
-        it read anything, the request goes again, as :meth:`request` does.
+        it read anything, the request goes again, as :meth:`request` does. Until the
+        head is here, the connection's ``on_whole_response`` may take a response that
+        arrives whole; after, it is cleared.
         """
         conn = sent.conn
         try:
             while_waiting()
             await conn.wait_head()
+            conn.on_whole_response = None  # from here on, the body is read as usual
         except UpstreamError as exc:
             conn.close()
             if not _closed_unread(conn, exc):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import cast
 
 import httptools
+
+from lookout.proxy.headers import HOP_BY_HOP, RawHeader
 
 # Pause reading from the upstream when this much body is buffered unconsumed.
 HIGH_WATER = 1024 * 1024
@@ -61,6 +63,9 @@ class Connection(asyncio.Protocol):
         self._paused = False
         self._waiter: asyncio.Future[None] | None = None
         self._error: UpstreamError | None = None
+        # Called from the parser when a response arrives in full before its reader has
+        # woken for the head; the proxy sets it to answer a small call at once.
+        self.on_whole_response: Callable[[Connection], None] | None = None
 
     @property
     def reusable(self) -> bool:
@@ -222,7 +227,8 @@ class Connection(asyncio.Protocol):
     def _clear_head(self) -> None:
         """Forget the head: before an exchange, and after an informational (1xx) one."""
         self.reason = ""
-        self.raw_headers: list[tuple[bytes, bytes]] = []  # as received: they go to the client byte for byte
+        # End-to-end headers as received, hop-by-hop ones left out: they go to the client byte for byte.
+        self.headers: list[RawHeader] = []
         self.content_length: int | None = None
         self.content_type = ""
         self.connection_header = b""  # the Connection header: more hop-by-hop names may be listed there
@@ -231,18 +237,20 @@ class Connection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         # The few headers the proxy acts on are noted here, in the one pass it makes.
         lower = name.lower()
+        if lower in HOP_BY_HOP:  # about this connection: acted on, never passed on
+            if lower == b"transfer-encoding":
+                self._framed = self._framed or b"chunked" in value.lower()
+            elif lower == b"connection":  # repeated, its lists add up
+                self.connection_header = (
+                    self.connection_header + b"," + value if self.connection_header else value
+                )
+            return
+        self.headers.append((name, value))
         if lower == b"content-length":
             self._framed = True
             self.content_length = int(value) if value.isdigit() else None
-        elif lower == b"transfer-encoding":
-            self._framed = self._framed or b"chunked" in value.lower()
         elif lower == b"content-type":
             self.content_type = value.decode("latin-1")
-        elif lower == b"connection":  # repeated, its lists add up
-            self.connection_header = (
-                self.connection_header + b"," + value if self.connection_header else value
-            )
-        self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
@@ -271,4 +279,6 @@ class Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self._head_done:
             self._complete = True
+            if self.on_whole_response is not None:
+                self.on_whole_response(self)
             self._wake()
