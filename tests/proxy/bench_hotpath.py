@@ -73,7 +73,7 @@ class MemoryTransport:
 
 
 def wire_engine(
-    upstream_wrote: Callable[[], object],
+    upstream_wrote: Callable[[bytes], object],
     client_got: Callable[[bytes], object],
     sink: Callable[[Exchange], None] | None = None,
     client_transport: MemoryTransport | None = None,
@@ -91,9 +91,9 @@ def wire_engine(
         sink or (lambda exchange: queued.append(exchange.packed())),
     )
     upstream = Connection(read_timeout_s=60.0)
-    upstream.connection_made(MemoryTransport(lambda _: upstream_wrote()))  # type: ignore[arg-type]
+    upstream.connection_made(MemoryTransport(upstream_wrote))  # type: ignore[arg-type]
     proxy._pool._idle[UPSTREAM] = deque([upstream])  # a pooled keep-alive connection
-    client = HttpConnection(HttpServer(proxy.handle))
+    client = HttpConnection(HttpServer(proxy.handle, whole_body_max=proxy.whole_body_max))
     client.connection_made(client_transport or MemoryTransport(client_got))  # type: ignore[arg-type]
     return client, upstream
 
@@ -103,7 +103,7 @@ async def cpu_us_per_call(calls: int) -> float:
     answered: asyncio.Future[bytes] = loop.create_future()
     # The upstream answers on the next loop turn, as a socket would.
     client, upstream = wire_engine(
-        lambda: loop.call_soon(upstream.data_received, RESPONSE), lambda data: answered.set_result(data)
+        lambda _: loop.call_soon(upstream.data_received, RESPONSE), lambda data: answered.set_result(data)
     )
 
     async def one_call() -> None:

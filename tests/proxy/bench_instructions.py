@@ -61,7 +61,7 @@ async def count_calls(calls: int, stretch: str, toggle: Callable[[], None]) -> N
             toggle()
             collecting = on
 
-    def upstream_wrote() -> None:
+    def upstream_wrote(_: bytes) -> None:
         collect(False)
 
     def client_got(data: bytes) -> None:

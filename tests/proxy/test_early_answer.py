@@ -20,7 +20,7 @@ async def turns(n: int = 5) -> None:
 async def test_an_answer_that_arrives_whole_is_written_before_the_calls_task_wakes() -> None:
     got: list[bytes] = []
     records: list[Exchange] = []
-    client, upstream = wire_engine(lambda: None, got.append, records.append)
+    client, upstream = wire_engine(lambda _: None, got.append, records.append)
     for call in range(2):  # the connections are reused: keep-alive holds on both sides
         client.data_received(REQUEST)
         await turns()  # the call's task now waits for the head
@@ -39,7 +39,7 @@ async def test_an_answer_that_arrives_whole_is_written_before_the_calls_task_wak
 async def test_an_answer_whose_head_comes_first_is_relayed_by_the_task_once() -> None:
     got: list[bytes] = []
     records: list[Exchange] = []
-    client, upstream = wire_engine(lambda: None, got.append, records.append)
+    client, upstream = wire_engine(lambda _: None, got.append, records.append)
     head, body = RESPONSE.split(b"\r\n\r\n", 1)
     client.data_received(REQUEST)
     await turns()
@@ -70,7 +70,7 @@ async def test_an_answer_that_arrives_whole_after_the_client_left_is_recorded_as
     got: list[bytes] = []
     records: list[Exchange] = []
     transport = LeavingClient(got.append)
-    client, upstream = wire_engine(lambda: None, got.append, records.append, transport)
+    client, upstream = wire_engine(lambda _: None, got.append, records.append, transport)
     client.data_received(REQUEST)
     await turns()
     transport.leaving = True

@@ -108,6 +108,15 @@ def refresh() -> None:
     _warned = False
 
 
+def cached_key(upstream: str) -> tuple[bool, str | None]:
+    """``(True, key)`` when a fresh read of ``upstream``'s key is cached (``key`` None if there
+    is none), else ``(False, None)``. Never touches the keychain, so the proxy can call it
+    from a parser callback; on a miss it awaits :func:`key_for_proxy` instead.
+    """
+    entry = _fresh(upstream)
+    return (True, entry[1]) if entry is not None else (False, None)
+
+
 async def key_for_proxy(upstream: str) -> str | None:
     """The stored key for the proxy's hot path: never blocks the event loop, never raises.
 

@@ -78,7 +78,7 @@ async def serving(proxy: ProxyServer) -> AsyncIterator[str]:
     Yields the base URL, e.g. ``http://127.0.0.1:8787`` (port 0 picks a free one).
     """
     settings = proxy.settings
-    server = HttpServer(proxy.handle)
+    server = HttpServer(proxy.handle, whole_body_max=proxy.whole_body_max)
     try:
         port = await server.start(settings.host, settings.port)
         shown = f"[{settings.host}]" if ":" in settings.host else settings.host

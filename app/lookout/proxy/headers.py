@@ -13,8 +13,6 @@ leaves the hot path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from lookout.keys.injection import CREDENTIAL_HEADERS
 
 RawHeader = tuple[bytes, bytes]
@@ -37,28 +35,28 @@ HOP_BY_HOP = frozenset(  # RFC 9110 §7.6.1, lower-case as compared
 _NOT_FORWARDED = HOP_BY_HOP | {b"host"}
 CREDENTIAL_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
 
-RECORDED = frozenset(
+RECORDED = frozenset(  # lower-case, as compared
     {
-        "content-type",
-        "content-encoding",
-        "user-agent",
-        "x-request-id",
-        "request-id",
-        "x-stainless-lang",
-        "x-stainless-package-version",
-        "x-stainless-runtime-version",
-        "x-goog-api-client",
-        "anthropic-version",
-        "anthropic-beta",
-        "openai-beta",
-        "openai-version",
-        "openai-processing-ms",
-        "retry-after",
-        "retry-after-ms",
-        "x-envoy-upstream-service-time",
+        b"content-type",
+        b"content-encoding",
+        b"user-agent",
+        b"x-request-id",
+        b"request-id",
+        b"x-stainless-lang",
+        b"x-stainless-package-version",
+        b"x-stainless-runtime-version",
+        b"x-goog-api-client",
+        b"anthropic-version",
+        b"anthropic-beta",
+        b"openai-beta",
+        b"openai-version",
+        b"openai-processing-ms",
+        b"retry-after",
+        b"retry-after-ms",
+        b"x-envoy-upstream-service-time",
     }
 )
-RECORDED_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
+RECORDED_PREFIXES = (b"x-ratelimit-", b"anthropic-ratelimit-")
 
 
 class ClientHeaders:
@@ -95,10 +93,6 @@ class ClientHeaders:
         self.forwarded = forwarded
         self.credentials = credentials
 
-    def decoded(self) -> list[tuple[str, str]]:
-        """The headers as ``str``."""
-        return decode(self.raw)
-
     def named(self, names: tuple[bytes, ...]) -> dict[str, str]:
         """The first value of each of ``names`` (lower-case) that the request has, as ``str``."""
         first = self.first
@@ -132,10 +126,10 @@ def header_lines(headers: list[RawHeader]) -> bytes:
     return b"\r\n".join([b": ".join(header) for header in headers]) + b"\r\n"  # the quickest way found
 
 
-def recorded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The allow-listed headers worth keeping with the record (still redacted before storage)."""
+def recorded_headers(headers: list[RawHeader]) -> list[tuple[str, str]]:
+    """The allow-listed headers worth keeping with the record (still redacted before storage), as ``str``."""
     return [
-        (name, value)
+        (name.decode(*_NAME), value.decode(*UNCHANGED))
         for name, value in headers
         if (lower := name.lower()) in RECORDED or lower.startswith(RECORDED_PREFIXES)
     ]

@@ -10,8 +10,11 @@ request, and moves bytes with flow control in both directions.
 A handler gets a :class:`Request` and a :class:`Response`. It is called as soon
 as the data that arrived has been parsed, and what it returns is awaited in the
 request's task; so a handler can take its first steps before any task exists
-(an ``async def`` handler simply takes none). When the client goes away the
-handler's task is cancelled, so an upstream exchange stops with it.
+(an ``async def`` handler simply takes none). A request whose body is at most
+``whole_body_max`` bytes is handed over once that body is all here: clients
+send the head and the body in separate writes, and a handler with the whole
+request can act on it at once. When the client goes away the handler's task is
+cancelled, so an upstream exchange stops with it.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class HttpConnection(asyncio.Protocol):
             request.wake()
         if self._task is not None:
             self._task.cancel()  # the client is gone: stop its exchange upstream too
+        elif self._queue:
+            self._start_next()  # one left waiting for its body: its handler sees the client gone
         self._resume_writers()
 
     def data_received(self, data: bytes) -> None:
@@ -92,7 +97,7 @@ class HttpConnection(asyncio.Protocol):
             # here, or a client could grow it without bound.
             if was_in_head and self._in_head and self._head_over_limit(len(data)):
                 self._refuse(*HEAD_TOO_LARGE)
-            elif self._task is None and self._queue and not self.lost:
+            elif self._task is None and self._queue and not self.lost and self._ready(self._queue[0]):
                 self._start_next()  # after the parse, so that a body that came with the head is all here
 
     def pause_writing(self) -> None:
@@ -254,6 +259,16 @@ class HttpConnection(asyncio.Protocol):
 
     # -- running handlers -----------------------------------------------------
 
+    def _ready(self, request: Request) -> bool:
+        """Whether to hand ``request`` over now: once its head is here, or a small body too."""
+        length = request.content_length
+        return (
+            request.complete
+            or length is None  # chunked: streamed as it comes
+            or length > self._server.whole_body_max
+            or request.expect_continue  # the client waits for a go-ahead before sending it
+        )
+
     def _start_next(self) -> None:
         request = self._queue[0]
         response = Response(self, request.method, keep_alive=request.keep_alive, version=request.version)
@@ -292,7 +307,8 @@ class HttpConnection(asyncio.Protocol):
             return
         self.resume_client()  # the rest of an unread body is parsed and dropped
         if self._queue:
-            self._start_next()
+            if self._ready(self._queue[0]):
+                self._start_next()  # else data_received starts it once its body is here
         elif not self.lost:
             self._arm_idle_timer()
 
@@ -304,9 +320,10 @@ async def _raise(exc: Exception) -> None:
 class HttpServer:
     """Listens on a host and port and serves each connection with :class:`HttpConnection`."""
 
-    def __init__(self, handler: Handler, keep_alive_s: float = 75.0) -> None:
+    def __init__(self, handler: Handler, keep_alive_s: float = 75.0, whole_body_max: int = 0) -> None:
         self.handler = handler
         self.keep_alive_s = keep_alive_s
+        self.whole_body_max = whole_body_max  # bodies up to this size are all here before the handler runs
         self.connections: set[HttpConnection] = set()
         self.closing = False
         self._server: asyncio.AbstractServer | None = None

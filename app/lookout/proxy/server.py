@@ -17,7 +17,6 @@ counts what each way costs.
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,7 +31,7 @@ from lookout.keys.injection import (
     strip_placeholder_query,
     style_for,
 )
-from lookout.keys.vault import key_for_proxy
+from lookout.keys.vault import cached_key, key_for_proxy
 from lookout.proxy.capture import BodyCapture, TimedCapture
 from lookout.proxy.errors import error_response, unknown_upstream_response
 from lookout.proxy.headers import decode, downstream_lines, header_lines, recorded_headers
@@ -77,7 +76,7 @@ class ProxyServer:
         self.forwarded = 0
         self.not_recorded = 0
         self._pool = UpstreamPool(settings.connect_timeout_s, settings.read_timeout_s)
-        self._whole_body_max = min(settings.capture_limit_bytes, WHOLE_BODY_MAX)  # else it streams
+        self.whole_body_max = min(settings.capture_limit_bytes, WHOLE_BODY_MAX)  # else it streams
         self.started_at = time.time()
 
     async def close(self) -> None:
@@ -140,23 +139,28 @@ class ProxyServer:
     def _send_now(self, request: Request, route: Route) -> SentRequest | None:
         """Send the call upstream right away, if nothing needs waiting for.
 
-        That is: its body is all here and small enough to read whole, no stored key
-        has to be looked up, and an idle pooled connection is at hand. Such a call
-        reaches the upstream before its handler task has even been made.
+        That is: its body is all here and small enough to read whole, a stored key
+        (if one is needed) is in the cache, and an idle pooled connection is at hand.
+        Such a call reaches the upstream before its handler task has even been made.
         """
         length = request.content_length
-        whole = request.complete and length is not None and length <= self._whole_body_max
+        whole = request.complete and length is not None and length <= self.whole_body_max
         if request.body_exists and not whole:
             return None
+        key = None
         if _needs_key(request):
-            return None
+            known, key = cached_key(route.upstream)
+            if not known:
+                return None  # the task reads the keychain, off the event loop
+        try:
+            lines, target = self._upstream_head(request, route, key)
+        except UpstreamError:
+            return None  # the task gets the same error, and answers it
         conn = self._pool.idle_connection(route.origin)
         if conn is None:
             return None
         body = request.take() if request.body_exists else None
-        return self._pool.send_now(
-            conn, request.method, route.origin, route.target, header_lines(request.headers.forwarded), body
-        )
+        return self._pool.send_now(conn, request.method, route.origin, target, lines, body)
 
     async def _forward(self, call: _Call, early: SentRequest | None) -> None:
         """Relay one call and hand off its record; ``early`` if it was already sent (:meth:`_send_now`)."""
@@ -170,20 +174,15 @@ class ProxyServer:
             outcome="error",  # until the body has been relayed in full
         )
         sent, received = BodyCapture(self.settings.capture_limit_bytes), call.received
-        # What only the record needs is noted while the upstream works on the request,
-        # and after the client has its answer: off the path the user waits on.
-        note_request = functools.partial(_note_request, exchange, request)
         try:
             if early is None:
                 data = await self._request_body(request, sent)
                 sent_lines, target = await self._with_stored_key(request, route)
-                upstream = await self._pool.request(
-                    request.method, route.origin, target, sent_lines, data, note_request
-                )
+                upstream = await self._pool.request(request.method, route.origin, target, sent_lines, data)
             else:
                 if early.body is not None:
                     sent.add(early.body)
-                upstream = await self._pool.response(early, note_request)
+                upstream = await self._pool.response(early)
             try:
                 exchange.status_code = upstream.status
                 if call.answered_at is not None:  # already answered, by call.answer_whole
@@ -221,7 +220,9 @@ class ProxyServer:
             await _fail(response, error_response(502, exchange.network_error, "lookout_internal_error"))
         finally:
             exchange.latency_ms = ((call.answered_at or perf_counter()) - call.t0) * 1000.0
-            note_request()  # a no-op unless the upstream was never reached
+            # What only the record needs is noted once the client has its answer: while
+            # the upstream works, the work would delay a quick answer.
+            _note_request(exchange, request)
             _finish_captures(exchange, sent, received)
             self.forwarded += 1
             if self.paused:
@@ -231,16 +232,18 @@ class ProxyServer:
 
     async def _with_stored_key(self, request: Request, route: Route) -> tuple[bytes, str]:
         """Upstream header lines and request target, with the stored key if the client sent no real one."""
-        forwarded = request.headers.forwarded
-        if not _needs_key(request):
-            return header_lines(forwarded), route.target
-        key = await key_for_proxy(route.upstream)  # a dict hit, bar one keychain read per 30 s
+        # A dict hit, bar one keychain read per 30 s.
+        key = await key_for_proxy(route.upstream) if _needs_key(request) else None
+        return self._upstream_head(request, route, key)
+
+    def _upstream_head(self, request: Request, route: Route, key: str | None) -> tuple[bytes, str]:
+        """Upstream header lines and request target, with ``key`` in the provider's style if given."""
         if key is None:
-            return header_lines(forwarded), route.target
+            return header_lines(request.headers.forwarded), route.target
         style = style_for(route.upstream, self.router.base_url(route.upstream))
         # A ?key=lookout placeholder goes; the key travels in a header, never in the URL.
         stripped = self.router.resolve(request.raw_path, strip_placeholder_query(request.raw_query))
-        headers = inject_key(route.upstream, style, decode(forwarded), key)
+        headers = inject_key(route.upstream, style, decode(request.headers.forwarded), key)
         return encoded_lines(headers), (stripped or route).target
 
     async def _request_body(
@@ -249,7 +252,7 @@ class ProxyServer:
         if not request.body_exists:
             return None
         length = request.content_length
-        if length is not None and length <= self._whole_body_max:
+        if length is not None and length <= self.whole_body_max:
             body = await request.read()
             capture.add(body)
             return body
@@ -358,19 +361,16 @@ def _needs_key(request: Request) -> bool:
 
 
 def _note_request(exchange: Exchange, request: Request) -> None:
-    """The request's details for the record (once; later calls do nothing)."""
-    if exchange.id:
-        return
+    """The request's details for the record."""
     exchange.id = call_id(exchange.started_at)
     named = request.headers.named(NOTED)
     exchange.trace_id, exchange.session_id = trace_ids(named)
     exchange.request_content_type = named.get("content-type")
-    exchange.request_headers = recorded_headers(request.headers.decoded())
+    exchange.request_headers = recorded_headers(request.headers.raw)
 
 
 def _note_response(exchange: Exchange, upstream: UpstreamResponse) -> None:
-    decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in upstream.headers]
-    exchange.response_headers = recorded_headers(decoded)
+    exchange.response_headers = recorded_headers(upstream.headers)
     exchange.response_content_type = upstream.content_type or None
     encodings = [value for name, value in exchange.response_headers if name.lower() == "content-encoding"]
     exchange.response_encoding = encodings[0] if encodings else None

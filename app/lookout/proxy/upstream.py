@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 
 from lookout.proxy.headers import UNCHANGED, has_content_length
@@ -101,14 +101,11 @@ class UpstreamPool:
         target: str,
         lines: bytes,
         body: Body,
-        while_waiting: Callable[[], None] | None = None,
     ) -> UpstreamResponse:
         """Send a request and wait for the response head. Retries once on a stale pooled connection.
 
         ``lines`` are the header lines to send, but for Host and the body framing,
-        which are added here. ``while_waiting`` runs once the request is sent,
-        before the wait: work that must not delay the request is done there,
-        while the upstream works on it.
+        which are added here.
         """
         head = request_head(method, target, origin.host_header, lines, body)
         replayable = body is None or isinstance(body, bytes)
@@ -116,9 +113,6 @@ class UpstreamPool:
             conn, reused = await self._acquire(origin)
             try:
                 await conn.send(head, body, expect_body=method != "HEAD")
-                if while_waiting is not None:
-                    while_waiting()
-                    while_waiting = None
                 await conn.wait_head()
             except UpstreamError as exc:
                 conn.close()
@@ -144,7 +138,7 @@ class UpstreamPool:
         conn.send_whole(head, body, expect_body=method != "HEAD")  # open: idle_connection checked
         return SentRequest(method, origin, target, lines, body, conn)
 
-    async def response(self, sent: SentRequest, while_waiting: Callable[[], None]) -> UpstreamResponse:
+    async def response(self, sent: SentRequest) -> UpstreamResponse:
         """Wait for the response head to a request :meth:`send_now` sent.
 
         If the pooled connection turns out to have been closed by the server before
@@ -154,7 +148,6 @@ class UpstreamPool:
         """
         conn = sent.conn
         try:
-            while_waiting()
             await conn.wait_head()
             conn.on_whole_response = None  # from here on, the body is read as usual
         except UpstreamError as exc:
