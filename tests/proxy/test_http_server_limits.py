@@ -78,6 +78,22 @@ async def test_client_leaving_mid_upload_is_client_aborted_and_serving_goes_on(
     assert after.status == 200 and after.json()["path"] == "/echo/after"
 
 
+async def test_client_leaving_before_its_small_body_is_all_here_is_recorded_and_never_sent(
+    fake_provider: FakeProvider,
+) -> None:
+    """A small body is awaited whole before the call starts; a client gone first is still recorded."""
+    async with in_process_proxy({"up": fake_provider.base_url}) as proxy:
+        _, writer = await connect(proxy.base_url)
+        writer.write(
+            b"POST /up/echo/small HTTP/1.1\r\n" + HOST + b"Content-Length: 1000\r\n\r\n" + b"x" * 100
+        )
+        await writer.drain()
+        writer.close()
+        record = await proxy.next_record()
+    assert record.outcome == "client_aborted" and record.path == "/echo/small"
+    assert record.status_code is None and fake_provider.requests == []
+
+
 @pytest.mark.parametrize("gap_s", [0.02, 10.0], ids=["generating", "thinking"])
 async def test_client_leaving_mid_stream_closes_the_upstream_connection(gap_s: float) -> None:
     """Whether the upstream keeps sending events or has gone quiet, the proxy hangs up on it."""

@@ -80,8 +80,10 @@ class HttpConnection(asyncio.Protocol):
             request.wake()
         if self._task is not None:
             self._task.cancel()  # the client is gone: stop its exchange upstream too
-        elif self._queue:
-            self._start_next()  # one left waiting for its body: its handler sees the client gone
+        elif self._queue and not self._queue[0].complete:
+            # One was waiting for the rest of its small body: its handler finds the client
+            # gone before it sends anything, and records that.
+            self._start_next()
         self._resume_writers()
 
     def data_received(self, data: bytes) -> None:
