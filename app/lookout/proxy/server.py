@@ -5,9 +5,9 @@ of each body and a handful of timestamps; everything else (parsing, cost,
 storage) happens in the recorder process. The finished :class:`Exchange` goes to
 a ``sink`` that must never block.
 
-A call that needs nothing waited for (its body all here, no stored key to look
-up, an idle pooled connection) is written upstream straight from the client's
-parser callback, and only then does its task start. If its answer is small and
+A call that needs nothing waited for (its body all here, its stored key, if it
+needs one, in the cache, an idle pooled connection) is written upstream straight
+from the client's parser callback, and only then does its task start. If its answer is small and
 arrives whole, it goes to the client straight from the upstream's parser
 callback too (:class:`_Call`), and the task wakes only to record it. Everything
 else takes the same path in the task. ``tests/proxy/bench_instructions.py``
