@@ -11,8 +11,8 @@ A handler gets a :class:`Request` and a :class:`Response`. It is called as soon
 as the data that arrived has been parsed, and what it returns is awaited in the
 request's task; so a handler can take its first steps before any task exists
 (an ``async def`` handler simply takes none). A request whose body is at most
-``whole_body_max`` bytes is handed over once that body is all here: clients
-send the head and the body in separate writes, and a handler with the whole
+``whole_body_max`` bytes is handed over once that body is all here: a client
+may write the head and the body separately, and a handler with the whole
 request can act on it at once. When the client goes away the handler's task is
 cancelled, so an upstream exchange stops with it.
 """
