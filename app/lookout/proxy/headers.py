@@ -86,7 +86,7 @@ class ClientHeaders:
                 forwarded.append(header)
                 if lower in CREDENTIAL_NAMES:
                     credentials.append(header)
-        if listed and (named := _tokens(listed) - HOP_BY_HOP):  # e.g. not just "keep-alive"
+        if listed and (named := _listed(listed)):  # e.g. not just "keep-alive"
             forwarded = [header for header in forwarded if header[0].lower() not in named]
             credentials = [header for header in credentials if header[0].lower() not in named]
         self.first = first
@@ -114,7 +114,7 @@ def downstream_lines(end_to_end: list[RawHeader], connection: bytes) -> bytes:
     ``connection`` is the upstream's Connection header (``b""`` if none), which may name
     more headers to leave out.
     """
-    if connection and (named := _tokens(connection) - HOP_BY_HOP):
+    if connection and (named := _listed(connection)):
         end_to_end = [header for header in end_to_end if header[0].lower() not in named]
     return header_lines(end_to_end)
 
@@ -142,5 +142,6 @@ def has_content_length(lines: bytes) -> bool:
     return (b"\n" + lines.lower()).find(b"\ncontent-length:") >= 0
 
 
-def _tokens(listed: bytes) -> frozenset[bytes]:
-    return frozenset(token.strip().lower() for token in listed.split(b",")) - {b""}
+def _listed(connection: bytes) -> frozenset[bytes]:
+    """The names a Connection header lists beyond the hop-by-hop ones, lower-case."""
+    return frozenset(token.strip().lower() for token in connection.split(b",")) - HOP_BY_HOP - {b""}

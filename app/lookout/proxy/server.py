@@ -183,6 +183,7 @@ class ProxyServer:
                 if early.body is not None:
                     sent.add(early.body)
                 upstream = await self._pool.response(early)
+                early.conn.on_whole_response = None  # from here on, the task reads the body
             try:
                 exchange.status_code = upstream.status
                 if call.answered_at is not None:  # already answered, by call.answer_whole

@@ -142,14 +142,11 @@ class UpstreamPool:
         """Wait for the response head to a request :meth:`send_now` sent.
 
         If the pooled connection turns out to have been closed by the server before
-        it read anything, the request goes again, as :meth:`request` does. Until the
-        head is here, the connection's ``on_whole_response`` may take a response that
-        arrives whole; after, it is cleared.
+        it read anything, the request goes again, as :meth:`request` does.
         """
         conn = sent.conn
         try:
             await conn.wait_head()
-            conn.on_whole_response = None  # from here on, the body is read as usual
         except UpstreamError as exc:
             conn.close()
             if not _closed_unread(conn, exc):
